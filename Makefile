@@ -1,0 +1,38 @@
+# The README's commands. `make demo` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint bench messages system-packages serve worker clean-demo
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Fonts for the PDF and poppler for its checks; installed when we can, else explained.
+system-packages:
+	@bash scripts/system-packages.sh
+
+demo: $(STAMP) system-packages
+	mkdir -p var
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+messages: $(STAMP)
+	cd editorial && DEBUG=1 ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	cd editorial && DEBUG=1 ../$(PY) ../manage.py compilemessages

@@ -1,0 +1,11 @@
+"""The Celery application; tasks live in ``editorial.tasks``."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bulletin.settings")
+
+app = Celery("bulletin")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

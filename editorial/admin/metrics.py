@@ -1,0 +1,24 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from editorial.models import Indicator, Metric
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "unit", "frequency", "source")
+    list_filter = ("frequency",)
+    search_fields = ("name", "slug", "description", "source")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Metric)
+class MetricAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "indicator", "issue", "period_label", "value", "unit", "yoy_percent", "status"
+    )
+    list_filter = ("status", "issue__bulletin", "indicator")
+    search_fields = ("indicator__name", "sentence", "period_label")
+    list_select_related = ("indicator", "issue__bulletin")
+    autocomplete_fields = ("indicator",)
+    raw_id_fields = ("issue", "article")

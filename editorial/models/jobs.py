@@ -1,0 +1,160 @@
+"""Background work the admin can watch: imports and renditions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .publication import Bulletin, Issue
+
+
+class ImportJob(models.Model):
+    class Format(models.TextChoices):
+        TEXT = "text", _("Plain text")
+        DOCX = "docx", _("Word document")
+        CSV = "csv", _("CSV")
+        XLSX = "xlsx", _("Excel workbook")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PREVIEWED = "previewed", _("Previewed")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    # sha256 of the uploaded bytes: confirming a preview checks it is the same file.
+    checksum = models.CharField(_("checksum"), max_length=64, blank=True)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    bulletin = models.ForeignKey(
+        Bulletin,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+        verbose_name=_("bulletin"),
+    )
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    issue = models.ForeignKey(
+        Issue,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+        verbose_name=_("resulting issue"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name or f"#{self.pk}"
+
+
+class Rendition(models.Model):
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        HTML = "html", "HTML"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="renditions", verbose_name=_("issue")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    # The current rendition of each kind is what the public downloads; superseded ones
+    # (for example the original of a corrected issue) are kept for the record.
+    is_current = models.BooleanField(_("current"), default=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.QUEUED
+    )
+    file = models.FileField(_("file"), upload_to="renditions/", blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    checksum = models.CharField(_("checksum"), max_length=64, blank=True)
+    content_hash = models.CharField(
+        _("content hash"), max_length=64, blank=True, help_text=_("Hash of what went into it.")
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    queued_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("rendition")
+        verbose_name_plural = _("renditions")
+        ordering = ["issue", "kind", "-queued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "kind"],
+                condition=models.Q(is_current=True),
+                name="rendition_one_current_per_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "queued_at"], name="rendition_sweep_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.issue} · {self.get_kind_display()}"
+
+
+class ImportWarning(models.Model):
+    """A doubt the parser reported; an issue is not approved while one is unresolved."""
+
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="import_warnings", verbose_name=_("issue")
+    )
+    job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="warnings",
+        verbose_name=_("import job"),
+    )
+    line = models.PositiveIntegerField(_("line"))
+    code = models.CharField(_("kind"), max_length=40)
+    message = models.TextField(_("message"))
+    text = models.TextField(_("text of the line"), blank=True)
+    resolved = models.BooleanField(_("resolved"), default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import warning")
+        verbose_name_plural = _("import warnings")
+        ordering = ["issue", "line"]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.message}"

@@ -1,0 +1,1 @@
+"""Pure-Python bulletin parsers: no Django imports anywhere in this package."""

@@ -1,0 +1,311 @@
+"""Importing a bulletin file (plain text or .docx) as a draft issue.
+
+The flow is pretix's: parse and validate the whole upload first (pure code in
+editorial.parsing), show the editor a preview, then write everything in one short
+transaction. Nothing is saved when anything is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from editorial.bodies import article_body_html, article_summary
+from editorial.models import (
+    Article,
+    Bulletin,
+    Figure,
+    ImportJob,
+    ImportWarning,
+    Indicator,
+    Issue,
+    Metric,
+    Section,
+)
+from editorial.parsing.keyfigures import KeyFigure, extract_key_figures
+from editorial.parsing.tree import BulletinParseError, ParsedBulletin
+from editorial.services.errors import ImportRefused
+from editorial.workflow import IssueState
+
+logger = logging.getLogger(__name__)
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def refusal_message(code: str) -> str:
+    """The editor-facing text for a parser's refusal code."""
+    messages = {
+        "empty": _("The file is empty."),
+        "binary": _("The file is not text: it looks like a binary file (an image, PDF or archive?)."),
+        "encoding": _(
+            "The file's encoding could not be recognised. Save it as UTF-8 or GB18030 and try again."
+        ),
+        "docx-broken": _("The Word file is damaged or incomplete and cannot be read."),
+        "no-structure": _(
+            "No sections or article titles were recognised. Is this a bulletin? Check the "
+            "section names configured for the bulletin."
+        ),
+        "too-large": _("The file is too large (at most %(size)s MB).")
+        % {"size": settings.BULLETIN_IMPORT_MAX_BYTES // (1024 * 1024)},
+    }
+    return messages.get(code, _("The file could not be read as a bulletin."))
+
+
+def detect_format(filename: str, data: bytes) -> str:
+    if data.startswith(ZIP_MAGIC) or filename.lower().endswith(".docx"):
+        return ImportJob.Format.DOCX
+    return ImportJob.Format.TEXT
+
+
+def checksum_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_upload(
+    *,
+    data: bytes,
+    filename: str = "",
+    sections: list[str] | None = None,
+    overrides: dict[int, str] | None = None,
+) -> ParsedBulletin:
+    """Parse an uploaded bulletin, or raise ImportRefused with a clear message."""
+    if len(data) > settings.BULLETIN_IMPORT_MAX_BYTES:
+        raise ImportRefused(refusal_message("too-large"), code="too-large")
+    try:
+        if detect_format(filename, data) == ImportJob.Format.DOCX:
+            from editorial.parsing.docx_reader import parse_docx
+
+            parsed = parse_docx(data, sections=sections or None)
+        else:
+            from editorial.parsing.text import parse_bulletin_bytes
+
+            parsed = parse_bulletin_bytes(data, sections=sections or None, overrides=overrides)
+    except BulletinParseError as exc:
+        raise ImportRefused(refusal_message(exc.code), code=exc.code) from exc
+    if not parsed.articles:
+        raise ImportRefused(refusal_message("no-structure"), code="no-structure")
+    return parsed
+
+
+@dataclass
+class MetricProposal:
+    section_index: int
+    article_index: int
+    figure: KeyFigure
+
+
+def propose_metrics(parsed: ParsedBulletin, *, year: int | None) -> list[MetricProposal]:
+    proposals = []
+    for s_index, section in enumerate(parsed.sections):
+        for a_index, article in enumerate(section.articles):
+            text = "\n".join(article.paragraphs)
+            for figure in extract_key_figures(text, year=year):
+                proposals.append(MetricProposal(s_index, a_index, figure))
+    return proposals
+
+
+def number_for_json(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def dry_run_report(parsed: ParsedBulletin, proposals: list[MetricProposal]) -> dict:
+    """The stable ``import_bulletin --dry-run --json`` shape."""
+    report = parsed.to_dict()
+    report["metrics"] = [
+        {
+            "indicator": p.figure.indicator,
+            "period": p.figure.period,
+            "value": number_for_json(p.figure.value),
+            "unit": p.figure.unit,
+            "yoy": number_for_json(p.figure.yoy) if p.figure.yoy is not None else None,
+            "sentence": p.figure.sentence,
+        }
+        for p in proposals
+    ]
+    return report
+
+
+def ensure_bulletin(*, slug: str, sections: list[str] | None, name: str | None = None):
+    """The bulletin with this slug, created with ``sections`` when missing.
+
+    Returns (bulletin, created).
+    """
+    bulletin = Bulletin.objects.filter(slug=slug).first()
+    if bulletin:
+        return bulletin, False
+    bulletin = Bulletin.objects.create(slug=slug, name=name or slug)
+    for position, section_name in enumerate(sections or [], start=1):
+        Section.objects.create(
+            bulletin=bulletin,
+            name=section_name,
+            slug=slugify(section_name, allow_unicode=True) or f"section-{position}",
+            position=position,
+        )
+    return bulletin, True
+
+
+def section_names(bulletin: Bulletin) -> list[str]:
+    return list(bulletin.sections.order_by("position").values_list("name", flat=True))
+
+
+def _normalised(name: str) -> str:
+    return "".join(name.split())
+
+
+def _section_for(bulletin: Bulletin, title: str, by_name: dict[str, Section]) -> Section:
+    """The bulletin's section called ``title``; an unknown one is added at the end."""
+    key = _normalised(title)
+    if key in by_name:
+        return by_name[key]
+    if not key:
+        # Articles before any section heading go into the first section.
+        if by_name:
+            return next(iter(by_name.values()))
+        key = title = _("Other")
+    position = (bulletin.sections.aggregate(m=Max("position"))["m"] or 0) + 1
+    section = Section.objects.create(
+        bulletin=bulletin,
+        name=title,
+        slug=slugify(title, allow_unicode=True) or f"section-{position}",
+        position=position,
+    )
+    by_name[key] = section
+    return section
+
+
+def _indicator_for(name: str, unit: str, cache: dict[str, Indicator]) -> Indicator:
+    key = _normalised(name)
+    if key not in cache:
+        indicator = Indicator.objects.filter(name=name).first()
+        if indicator is None:
+            base = slugify(name, allow_unicode=True)[:120] or "indicator"
+            slug = base
+            while Indicator.objects.filter(slug=slug).exists():
+                slug = f"{base}-{Indicator.objects.count() + 1}"
+            indicator = Indicator.objects.create(name=name, slug=slug, unit=unit, confirmed=False)
+        cache[key] = indicator
+    return cache[key]
+
+
+def next_issue_number(bulletin: Bulletin) -> int:
+    return (bulletin.issues.aggregate(m=Max("number"))["m"] or 0) + 1
+
+
+@transaction.atomic
+def import_bulletin(
+    *,
+    parsed: ParsedBulletin,
+    bulletin: Bulletin,
+    user,
+    issue_date: date | None = None,
+    number: int | None = None,
+    job: ImportJob | None = None,
+) -> Issue:
+    """Create a draft issue (sections ▸ articles ▸ figures, suggested metrics) in one go."""
+    issue_date = issue_date or parsed.issue_date or timezone.localdate()
+    if number is None:
+        number = next_issue_number(bulletin)
+    elif Issue.objects.filter(bulletin=bulletin, number=number).exists():
+        raise ImportRefused(
+            _("%(bulletin)s already has an issue number %(number)s.")
+            % {"bulletin": bulletin.name, "number": number},
+            code="duplicate-number",
+        )
+    try:
+        with transaction.atomic():
+            issue = Issue.objects.create(
+                bulletin=bulletin,
+                number=number,
+                volume=issue_date.year,
+                issue_date=issue_date,
+                state=IssueState.ASSEMBLING,
+                created_by=user,
+            )
+    except IntegrityError as exc:  # another import took the number meanwhile
+        raise ImportRefused(
+            _("Another import took issue number %(number)s meanwhile; try again.")
+            % {"number": number},
+            code="duplicate-number",
+        ) from exc
+
+    sections = {_normalised(s.name): s for s in bulletin.sections.order_by("position")}
+    articles: dict[tuple[int, int], Article] = {}
+    positions: dict[int, int] = {}
+    for s_index, parsed_section in enumerate(parsed.sections):
+        section = _section_for(bulletin, parsed_section.title, sections)
+        for a_index, parsed_article in enumerate(parsed_section.articles):
+            positions[section.pk] = positions.get(section.pk, 0) + 1
+            article = Article.objects.create(
+                issue=issue,
+                section=section,
+                position=positions[section.pk],
+                title=parsed_article.title[:300],
+                summary=article_summary(parsed_article),
+                body=article_body_html(parsed_article),
+                created_by=user,
+            )
+            Figure.objects.bulk_create(
+                Figure(
+                    article=article,
+                    position=position,
+                    caption=figure.caption[:300],
+                    source_line=(figure.source or "")[:300],
+                )
+                for position, figure in enumerate(parsed_article.figures, start=1)
+            )
+            articles[(s_index, a_index)] = article
+
+    _save_metric_proposals(issue, parsed, articles)
+    ImportWarning.objects.bulk_create(
+        ImportWarning(
+            issue=issue, job=job, line=w.line, code=w.code, message=w.message, text=w.text
+        )
+        for w in parsed.warnings
+    )
+    if job is not None:
+        job.issue = issue
+        job.state = ImportJob.State.SUCCEEDED
+        job.progress = 100
+        job.finished_at = timezone.now()
+        job.save(update_fields=["issue", "state", "progress", "finished_at"])
+    logger.info("Imported issue %s (%s articles)", issue.pk, len(articles))
+    return issue
+
+
+def _save_metric_proposals(issue: Issue, parsed: ParsedBulletin, articles: dict) -> None:
+    indicators: dict[str, Indicator] = {}
+    seen: set[tuple[int, str]] = set()
+    metrics = []
+    for proposal in propose_metrics(parsed, year=issue.issue_date.year):
+        figure = proposal.figure
+        indicator = _indicator_for(figure.indicator[:120], figure.unit, indicators)
+        key = (indicator.pk, (figure.period or "")[:60])
+        if key in seen:  # the natural key allows one value per indicator and period
+            continue
+        seen.add(key)
+        metrics.append(
+            Metric(
+                indicator=indicator,
+                issue=issue,
+                article=articles[(proposal.section_index, proposal.article_index)],
+                sentence=figure.sentence,
+                period_label=key[1],
+                period_start=figure.period_start,
+                period_end=figure.period_end,
+                value=figure.value,
+                unit=figure.unit[:30],
+                yoy_percent=figure.yoy,
+                status=Metric.Status.SUGGESTED,
+            )
+        )
+    Metric.objects.bulk_create(metrics)

@@ -1,0 +1,239 @@
+"""Review: moving articles and issues through their states, with a trail.
+
+Every transition is checked against editorial.workflow (state and role), written
+with the row locked, and recorded as a ReviewEvent — whoever calls it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from editorial import workflow
+from editorial.models import Article, ImportWarning, Issue, Metric, ReviewEvent
+from editorial.services.errors import PermissionRefused, ServiceError
+from editorial.workflow import ArticleState
+
+logger = logging.getLogger(__name__)
+
+
+class ConcurrentEditError(ServiceError):
+    """Someone saved the article since this editor opened it."""
+
+    def __init__(self, message, *, current: Article):
+        super().__init__(message, code="concurrent-edit")
+        self.current = current
+
+
+def user_roles(user) -> set[str]:
+    if user is None or not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_editorial_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True)) & set(workflow.ROLES)
+        user._editorial_roles = cached
+    return cached
+
+
+def record_review_event(
+    *, actor, action: str, from_state: str, to_state: str, comment: str = "",
+    article: Article | None = None, issue: Issue | None = None,
+) -> ReviewEvent:
+    return ReviewEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        article=article,
+        issue=issue,
+    )
+
+
+def _check(transition: workflow.Transition, *, state: str, user, comment: str) -> None:
+    reason = workflow.refusal_reason(
+        transition, state=state, roles=user_roles(user), is_superuser=bool(user and user.is_superuser)
+    )
+    if reason:
+        raise PermissionRefused(reason)
+    if transition.needs_comment and not comment.strip():
+        raise ServiceError(_("Please say why in the comment."), code="comment-required")
+
+
+def _transition(transitions: dict, action: str) -> workflow.Transition:
+    try:
+        return transitions[action]
+    except KeyError as exc:
+        raise ServiceError(_("Unknown action “%(action)s”.") % {"action": action}) from exc
+
+
+# --- Articles ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def transition_article(*, article: Article, action: str, user, comment: str = "") -> Article:
+    transition = _transition(workflow.ARTICLE_TRANSITIONS, action)
+    locked = Article.objects.select_for_update().select_related("issue").get(pk=article.pk)
+    _check(transition, state=locked.state, user=user, comment=comment)
+    if (
+        action in ("approve", "request_changes")
+        and locked.created_by_id == user.pk
+        and not user.is_superuser
+    ):
+        raise PermissionRefused(_("Reviewers may not review their own articles."))
+    if locked.issue.state not in workflow.ISSUE_EDITABLE_STATES:
+        raise ServiceError(_("The issue is no longer open for review of its articles."))
+    from_state = locked.state
+    locked.state = transition.target
+    locked.version = F("version") + 1
+    locked.save(update_fields=["state", "version", "updated_at"])
+    locked.refresh_from_db(fields=["version"])
+    record_review_event(
+        actor=user, action=action, from_state=from_state, to_state=transition.target,
+        comment=comment, article=locked,
+    )
+    from editorial.services.notifying import notify_article_transition
+
+    transaction.on_commit(lambda: notify_article_transition(article_id=locked.pk, action=action))
+    article.state, article.version = locked.state, locked.version
+    return locked
+
+
+def submit_article(*, article: Article, user, comment: str = "") -> Article:
+    return transition_article(article=article, action="submit", user=user, comment=comment)
+
+
+def approve_article(*, article: Article, user, comment: str = "") -> Article:
+    return transition_article(article=article, action="approve", user=user, comment=comment)
+
+
+def request_article_changes(*, article: Article, user, comment: str) -> Article:
+    return transition_article(article=article, action="request_changes", user=user, comment=comment)
+
+
+EDITABLE_ARTICLE_FIELDS = (
+    "section", "position", "title", "subtitle", "source", "source_url", "author",
+    "original_date", "summary", "body",
+)
+
+
+@transaction.atomic
+def save_article(*, article: Article, changes: dict, user, expected_version: int) -> Article:
+    """Save an editor's changes unless someone else saved the article meanwhile.
+
+    ``expected_version`` is the version the editor's form was opened at. The update
+    is conditional on it, so two saves racing cannot both succeed. Editing an
+    approved or submitted article sends it back to draft, recorded in the trail.
+    """
+    if not (user.is_superuser or workflow.EDITOR in user_roles(user)):
+        raise PermissionRefused(_("Only editors may edit articles."))
+    locked = Article.objects.select_for_update().select_related("issue").get(pk=article.pk)
+    if locked.version != expected_version:
+        raise ConcurrentEditError(
+            _("Someone else saved this article while you were editing it. Your text is kept "
+              "below; compare it with the current version and save again."),
+            current=locked,
+        )
+    if locked.issue.state not in workflow.ISSUE_EDITABLE_STATES:
+        raise ServiceError(_("The issue is approved or published; its articles cannot be edited."))
+    unknown = set(changes) - set(EDITABLE_ARTICLE_FIELDS)
+    if unknown:
+        raise ServiceError(f"Not editable: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    from_state = locked.state
+    reopened = from_state in (ArticleState.APPROVED, ArticleState.SUBMITTED) and changes
+    if reopened:
+        locked.state = ArticleState.DRAFT
+    locked.version = expected_version + 1
+    locked._change_reason = "edited"
+    locked.full_clean(exclude=["issue", "created_by"])
+    locked.save()
+    if reopened:
+        record_review_event(
+            actor=user, action="edited", from_state=from_state, to_state=ArticleState.DRAFT,
+            comment=_("Edited after review; back to draft."), article=locked,
+        )
+    return locked
+
+
+# --- Issues -----------------------------------------------------------------------------
+
+
+def issue_blockers(issue: Issue, *, for_action: str = "approve") -> list[str]:
+    """What still keeps the issue from being approved or published, in plain words."""
+    blockers = []
+    not_approved = issue.articles.exclude(state=ArticleState.APPROVED).count()
+    if not issue.articles.exists():
+        blockers.append(_("The issue has no articles."))
+    if not_approved:
+        blockers.append(_("%(count)s articles are not approved yet.") % {"count": not_approved})
+    filled = set(issue.articles.values_list("section_id", flat=True))
+    for section in issue.bulletin.sections.filter(required=True).exclude(pk__in=filled):
+        blockers.append(_("The required section “%(name)s” is empty.") % {"name": section.name})
+    suggested = issue.metrics.filter(status=Metric.Status.SUGGESTED).count()
+    if suggested:
+        blockers.append(
+            _("%(count)s suggested key figures are neither confirmed nor dismissed.")
+            % {"count": suggested}
+        )
+    warnings = ImportWarning.objects.filter(issue=issue, resolved=False).count()
+    if warnings:
+        blockers.append(_("%(count)s import warnings are unresolved.") % {"count": warnings})
+    return blockers
+
+
+GATED_ISSUE_ACTIONS = {"approve", "schedule", "publish"}
+
+
+@transaction.atomic
+def transition_issue(
+    *, issue: Issue, action: str, user, comment: str = "", **changes
+) -> Issue:
+    """Move an issue along its workflow; publishing-side effects live in publishing.py."""
+    transition = _transition(workflow.ISSUE_TRANSITIONS, action)
+    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    _check(transition, state=locked.state, user=user, comment=comment)
+    if action in GATED_ISSUE_ACTIONS:
+        blockers = issue_blockers(locked)
+        if blockers:
+            raise ServiceError(
+                _("Not ready: %(blockers)s") % {"blockers": " ".join(blockers)}, code="not-ready"
+            )
+    from_state = locked.state
+    locked.state = transition.target
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked._change_reason = action
+    locked.save()
+    record_review_event(
+        actor=user, action=action, from_state=from_state, to_state=transition.target,
+        comment=comment, issue=locked,
+    )
+    issue.state = locked.state
+    return locked
+
+
+def resolve_import_warning(*, warning: ImportWarning, user) -> ImportWarning:
+    if not (user.is_superuser or user_roles(user) & {workflow.EDITOR, workflow.REVIEWER}):
+        raise PermissionRefused(_("Only editors and reviewers may resolve import warnings."))
+    warning.resolved = True
+    warning.resolved_by = user
+    warning.resolved_at = timezone.now()
+    warning.save(update_fields=["resolved", "resolved_by", "resolved_at"])
+    return warning
+
+
+def set_metric_status(*, metric: Metric, status: str, user) -> Metric:
+    if not (user.is_superuser or user_roles(user) & {workflow.EDITOR, workflow.REVIEWER}):
+        raise PermissionRefused(_("Only editors and reviewers may confirm key figures."))
+    metric.status = status
+    metric.save(update_fields=["status"])
+    if status == Metric.Status.CONFIRMED and not metric.indicator.confirmed:
+        metric.indicator.confirmed = True
+        metric.indicator.save(update_fields=["confirmed"])
+    return metric
