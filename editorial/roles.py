@@ -13,6 +13,7 @@ VIEW_ALL = [
     for model in (
         "bulletin", "section", "issue", "article", "figure", "tag", "indicator", "metric",
         "importjob", "rendition", "reviewevent", "comment",
+        "organisation", "subscriber", "subscription", "delivery",
     )
 ]
 
@@ -36,12 +37,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + [
         "change_issue", "add_bulletin", "change_bulletin", "add_section", "change_section",
         "export_article", "export_metric", "export_indicator", "add_comment",
+        "add_organisation", "change_organisation",
+        "add_subscriber", "change_subscriber", "import_subscriber", "export_subscriber",
+        "add_subscription", "change_subscription", "delete_subscription",
     ],
 }
 
 
-def sync_role_groups(group_model, permission_model) -> None:
-    """Create the role groups and give each exactly its permissions."""
+def sync_role_groups(group_model, permission_model, *, strict: bool = False) -> None:
+    """Create the role groups and give each exactly its permissions.
+
+    An early migration runs before later models exist, so missing permissions are
+    skipped unless ``strict``; the migration that adds a model syncs again.
+    """
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role)
         permissions = permission_model.objects.filter(
@@ -49,6 +57,6 @@ def sync_role_groups(group_model, permission_model) -> None:
         )
         found = set(permissions.values_list("codename", flat=True))
         missing = set(codenames) - found
-        if missing:
+        if missing and strict:
             raise RuntimeError(f"Permissions missing for role {role}: {sorted(missing)}")
         group.permissions.set(permissions)

@@ -1,18 +1,8 @@
 """Create the editorial role groups 编辑, 审核 and 发布 with their permissions."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-
-def create_role_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    from editorial.roles import sync_role_groups
-
-    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from editorial.migrations import _roles
 
 
 def remove_role_groups(apps, schema_editor):
@@ -28,4 +18,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_role_groups, remove_role_groups)]
+    operations = [migrations.RunPython(_roles.sync_groups, remove_role_groups)]

@@ -1,5 +1,6 @@
 """The domain models, one module per concept, re-exported here."""
 
+from .audience import Delivery, Organisation, Subscriber, Subscription
 from .content import Article, Figure, Tag
 from .jobs import ImportJob, ImportWarning, Rendition
 from .metrics import Indicator, Metric
@@ -10,14 +11,18 @@ __all__ = [
     "Article",
     "Bulletin",
     "Comment",
+    "Delivery",
     "Figure",
     "ImportJob",
     "ImportWarning",
     "Indicator",
     "Issue",
     "Metric",
+    "Organisation",
     "Rendition",
     "ReviewEvent",
     "Section",
+    "Subscriber",
+    "Subscription",
     "Tag",
 ]

@@ -67,3 +67,11 @@ def test_editor_can_open_the_admin_but_not_bulletin_settings(client, editor):
     client.force_login(editor)
     assert client.get("/admin/editorial/issue/").status_code == 200
     assert client.get("/admin/editorial/bulletin/add/").status_code == 403
+
+
+def test_every_role_permission_exists():
+    from django.contrib.auth.models import Permission
+
+    from editorial.roles import sync_role_groups
+
+    sync_role_groups(Group, Permission, strict=True)  # raises when a codename is unknown
