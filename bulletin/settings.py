@@ -114,6 +114,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# A render that kills its worker this many times is marked failed instead of looping.
+RENDER_MAX_ATTEMPTS = env_int("RENDER_MAX_ATTEMPTS", 3)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -198,3 +201,35 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Subscriber deliveries (editorial.services.delivery) -------------------------------
+# Signed download and subscriber-page links in e-mails stop working after this many days.
+SUBSCRIBER_LINK_MAX_AGE_DAYS = env_int("SUBSCRIBER_LINK_MAX_AGE_DAYS", 30)
+# Deliveries per send task (one SMTP connection each).
+DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50)
+# E-mails per minute per worker process; 0 means no limit.
+DELIVERY_RATE_LIMIT = env_int("DELIVERY_RATE_LIMIT", 600)
+# Attempts before a transiently failing delivery is given up as failed.
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 6)
+# Backoff after the n-th failed attempt: base * 2**(n-1) seconds (+ up to 25% jitter), capped.
+DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 60)
+DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 6 * 3600)
+# A row claimed for sending and untouched this long belongs to a dead worker and is taken
+# again by the sweeper; also how long a fresh pending row waits before the sweeper queues it.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 600)
+# How far back the sweeper looks for published or corrected issues never fanned out.
+DELIVERY_SWEEP_WINDOW_HOURS = env_int("DELIVERY_SWEEP_WINDOW_HOURS", 72)
+# A PDF-attachment delivery waits this long for the PDF rendition, then sends a link instead.
+DELIVERY_ATTACHMENT_WAIT_SECONDS = env_int("DELIVERY_ATTACHMENT_WAIT_SECONDS", 3600)
+
+# --- Periodic tasks (celery beat) -------------------------------------------------------
+CELERY_BEAT_SCHEDULE = {
+    # Renders stuck in queued/running (a killed worker, a publish made while Redis was
+    # down) are re-sent, and published issues without renditions get them.
+    "sweep-renditions": {"task": "editorial.sweep_renditions", "schedule": 60.0},
+    # Scheduled issues go out within a minute of their release time.
+    "publish-due-issues": {"task": "editorial.publish_due_issues", "schedule": 30.0},
+    # Deliveries left behind by a broker outage or a killed worker.
+    "sweep-deliveries": {"task": "editorial.sweep_deliveries", "schedule": 120.0},
+}
+SIMPLE_HISTORY_REVERT_DISABLED = True  # reverts go through services.reviewing.revert_article

@@ -1,10 +1,31 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+
+from editorial import views as editorial_views
+from editorial.services.caching import cached_public_page
+from editorial.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("robots.txt", editorial_views.robots_txt, name="robots"),
+    path("healthz", editorial_views.healthz, name="healthz"),
+    path(
+        "sitemap.xml",
+        cached_public_page()(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cached_public_page("p")(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("subscriber/", include("editorial.subscriber_urls")),
+    path("exports/", include("editorial.export_urls")),
     path("", include("editorial.urls")),
 ]
 

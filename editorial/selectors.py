@@ -1,30 +1,98 @@
 """Reads: what the public may see, and the querysets pages and exports use.
 
-Every public view goes through these functions so the "only what is published" rule
-lives in one place.
+Every public view, feed, sitemap and download goes through these functions so the
+"only what is published" rule lives in one place: an issue is public when its state is
+in ``ISSUE_PUBLIC_STATES`` (published, with ``published_at`` set); its articles, figures,
+metrics and renditions are public with it and never otherwise.
 """
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
-from editorial.models import Article, Issue, Section
+from editorial import search
+from editorial.models import (
+    Article,
+    Bulletin,
+    Figure,
+    Indicator,
+    Issue,
+    Metric,
+    Rendition,
+    Section,
+)
 from editorial.workflow import ISSUE_PUBLIC_STATES
+
+# Columns a listing never needs: the search vectors are large, the body is read only on
+# the article page.
+HEAVY_ARTICLE_FIELDS = ("search_document", "search_title")
 
 
 def public_issues() -> QuerySet[Issue]:
-    return Issue.objects.filter(state__in=ISSUE_PUBLIC_STATES).select_related("bulletin")
+    return Issue.objects.filter(
+        state__in=ISSUE_PUBLIC_STATES, published_at__isnull=False
+    ).select_related("bulletin")
 
 
 def public_articles() -> QuerySet[Article]:
-    return Article.objects.filter(issue__state__in=ISSUE_PUBLIC_STATES).select_related(
-        "issue__bulletin", "section"
+    return (
+        Article.objects.filter(
+            issue__state__in=ISSUE_PUBLIC_STATES, issue__published_at__isnull=False
+        )
+        .select_related("issue__bulletin", "section")
+        .defer(*HEAVY_ARTICLE_FIELDS)
     )
+
+
+def article_listing(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """Articles for a list: no body, no search vectors."""
+    return queryset.defer("body", *HEAVY_ARTICLE_FIELDS)
 
 
 def latest_public_issue() -> Issue | None:
     return public_issues().order_by("-published_at", "-issue_date").first()
+
+
+def latest_issue_per_bulletin() -> list[tuple[Bulletin, Issue | None]]:
+    """Every bulletin with its latest public issue (None if it has none). One query."""
+    latest = (
+        public_issues()
+        .filter(bulletin=OuterRef("pk"))
+        .order_by("-issue_date", "-number")
+        .values("pk")[:1]
+    )
+    bulletins = list(Bulletin.objects.annotate(latest_issue_id=Subquery(latest)).order_by("name"))
+    issues = public_issues().in_bulk([b.latest_issue_id for b in bulletins if b.latest_issue_id])
+    return [(b, issues.get(b.latest_issue_id)) for b in bulletins]
+
+
+def recent_public_articles(limit: int = 10) -> list[Article]:
+    return list(
+        article_listing(public_articles()).order_by(
+            "-issue__issue_date", "-issue__number", "section__position", "position"
+        )[:limit]
+    )
+
+
+def public_bulletin(slug: str) -> Bulletin:
+    try:
+        return Bulletin.objects.get(slug=slug)
+    except Bulletin.DoesNotExist as exc:
+        raise Http404("No such bulletin") from exc
+
+
+def public_section(*, bulletin_slug: str, section_slug: str) -> Section:
+    try:
+        return Section.objects.select_related("bulletin").get(
+            bulletin__slug=bulletin_slug, slug=section_slug
+        )
+    except Section.DoesNotExist as exc:
+        raise Http404("No such section") from exc
 
 
 def get_public_issue(*, bulletin_slug: str, number: int) -> Issue:
@@ -43,6 +111,18 @@ def get_public_article(*, bulletin_slug: str, number: int, article_id: int) -> A
         raise Http404("No such published article") from exc
 
 
+def get_issue_article(*, issue: Issue, article_id: int) -> Article:
+    """An article of a given issue whatever its state (for signed previews)."""
+    try:
+        return (
+            Article.objects.select_related("issue__bulletin", "section")
+            .defer(*HEAVY_ARTICLE_FIELDS)
+            .get(pk=article_id, issue=issue)
+        )
+    except Article.DoesNotExist as exc:
+        raise Http404("No such article in this issue") from exc
+
+
 def issue_table_of_contents(issue: Issue) -> list[tuple[Section, list[Article]]]:
     """The issue's sections in order, each with its articles in order; empty ones left out.
 
@@ -54,17 +134,240 @@ def issue_table_of_contents(issue: Issue) -> list[tuple[Section, list[Article]]]
         .prefetch_related(
             Prefetch(
                 "articles",
-                queryset=Article.objects.filter(issue=issue).order_by("position", "id"),
+                queryset=Article.objects.filter(issue=issue)
+                .defer("body", *HEAVY_ARTICLE_FIELDS)
+                .order_by("position", "id"),
                 to_attr="issue_articles",
             )
         )
     )
-    return [(section, section.issue_articles) for section in sections if section.issue_articles]
+    toc = [(section, section.issue_articles) for section in sections if section.issue_articles]
+    for section, articles in toc:
+        for article in articles:
+            # Set the relations the templates and URLs read, so no article costs a query.
+            article.issue = issue
+            article.section = section
+    return toc
 
 
-def public_metrics() -> QuerySet:
-    from editorial.models import Metric
+def issue_reading_order(issue: Issue) -> list[tuple[int, str]]:
+    """(id, title) of the issue's articles in reading order. One query."""
+    return list(
+        Article.objects.filter(issue=issue)
+        .order_by("section__position", "section_id", "position", "id")
+        .values_list("pk", "title")
+    )
 
+
+def more_from_section(article: Article, limit: int = 5) -> list[Article]:
+    """The latest other public articles of the article's section."""
+    return list(
+        article_listing(public_articles())
+        .filter(section_id=article.section_id)
+        .exclude(pk=article.pk)
+        .order_by("-issue__issue_date", "-issue__number", "position")[:limit]
+    )
+
+
+def section_articles(section: Section) -> QuerySet[Article]:
+    """A section's public articles across issues, newest issue first."""
+    return article_listing(public_articles()).filter(section=section).order_by(
+        "-issue__issue_date", "-issue__number", "position", "id"
+    )
+
+
+def article_figures(article: Article) -> list[Figure]:
+    return list(article.figures.order_by("position", "id"))
+
+
+def get_public_figure(*, bulletin_slug: str, number: int, article_id: int, figure_id: int) -> Figure:
+    try:
+        figure = Figure.objects.select_related("article__issue").get(
+            pk=figure_id,
+            article_id=article_id,
+            article__issue__bulletin__slug=bulletin_slug,
+            article__issue__number=number,
+            article__issue__state__in=ISSUE_PUBLIC_STATES,
+            article__issue__published_at__isnull=False,
+        )
+    except Figure.DoesNotExist as exc:
+        raise Http404("No such published figure") from exc
+    if not figure.image:
+        raise Http404("This figure has no image")
+    return figure
+
+
+# --- Renditions ------------------------------------------------------------------------------
+
+
+def current_renditions(issue: Issue) -> list[Rendition]:
+    """The issue's current, finished renditions (PDF first). One query."""
+    return list(
+        Rendition.objects.filter(
+            issue=issue, is_current=True, state=Rendition.State.SUCCEEDED
+        )
+        .exclude(file="")
+        .order_by("-kind")
+    )
+
+
+def get_public_rendition(*, bulletin_slug: str, number: int, kind: str) -> Rendition:
+    issue = get_public_issue(bulletin_slug=bulletin_slug, number=number)
+    rendition = (
+        Rendition.objects.filter(
+            issue=issue, kind=kind, is_current=True, state=Rendition.State.SUCCEEDED
+        )
+        .exclude(file="")
+        .first()
+    )
+    if rendition is None:
+        raise Http404("No such rendition")
+    rendition.issue = issue
+    return rendition
+
+
+# --- Metrics and indicators ------------------------------------------------------------------
+
+
+def public_metrics() -> QuerySet[Metric]:
     return Metric.objects.filter(
-        issue__state__in=ISSUE_PUBLIC_STATES, status=Metric.Status.CONFIRMED
+        issue__state__in=ISSUE_PUBLIC_STATES,
+        issue__published_at__isnull=False,
+        status=Metric.Status.CONFIRMED,
     ).select_related("issue__bulletin", "article", "indicator")
+
+
+def issue_key_figures(issue: Issue) -> list[Metric]:
+    """The confirmed figures quoted in an issue, by indicator. One query."""
+    return list(
+        Metric.objects.filter(issue=issue, status=Metric.Status.CONFIRMED)
+        .select_related("indicator", "article")
+        .defer(*(f"article__{name}" for name in ("body", *HEAVY_ARTICLE_FIELDS)))
+        .order_by("indicator__name", "period_end", "id")
+    )
+
+
+def public_indicators() -> QuerySet[Indicator]:
+    """Confirmed indicators with at least one public value."""
+    return Indicator.objects.filter(confirmed=True).filter(
+        Exists(public_metrics().filter(indicator=OuterRef("pk")))
+    )
+
+
+def get_public_indicator(slug: str) -> Indicator:
+    try:
+        return public_indicators().get(slug=slug)
+    except Indicator.DoesNotExist as exc:
+        raise Http404("No such indicator") from exc
+
+
+def indicator_series(indicator: Indicator) -> list[Metric]:
+    """An indicator's public values in period order, each with its article. One query."""
+    return list(
+        public_metrics()
+        .filter(indicator=indicator)
+        .defer(*(f"article__{name}" for name in ("body", *HEAVY_ARTICLE_FIELDS)))
+        .order_by("period_end", "issue__issue_date", "id")
+    )
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    bulletin: Bulletin | None = None
+    section: Section | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+class PublicArticleSearch:
+    """The published articles matching a query: title hits first, then newest issue
+    first. Countable and sliceable, for Paginator.
+
+    Counting every hit of a very common word would read every matching article, so the
+    count stops at ``cap``: beyond it the page says "more than N" and offers no pages
+    past the cap. On PostgreSQL both the count and a page are bounded queries (see
+    editorial.search); elsewhere a plain substring filter stands in.
+    """
+
+    def __init__(self, query: search.ParsedQuery, filters: SearchFilters | None = None, *, cap: int = 1000):
+        self.query = query
+        self.filters = filters or SearchFilters()
+        self.cap = cap
+        self._count: int | None = None
+
+    def _filter_values(self) -> dict:
+        f = self.filters
+        return {
+            "bulletin_id": f.bulletin.pk if f.bulletin else None,
+            "section_id": f.section.pk if f.section else None,
+            "date_from": f.date_from,
+            "date_to": f.date_to,
+        }
+
+    def _fallback_queryset(self) -> QuerySet[Article]:
+        f = self.filters
+        articles = public_articles()
+        if f.bulletin is not None:
+            articles = articles.filter(issue__bulletin=f.bulletin)
+        if f.section is not None:
+            articles = articles.filter(section=f.section)
+        if f.date_from is not None:
+            articles = articles.filter(issue__issue_date__gte=f.date_from)
+        if f.date_to is not None:
+            articles = articles.filter(issue__issue_date__lte=f.date_to)
+        return search.filter_articles(articles, self.query).order_by(
+            "-title_hit", "-issue__issue_date", "-issue__number", "section__position", "position", "pk"
+        )
+
+    def _raw_count(self) -> int:
+        if self._count is None:
+            if not self.query:
+                self._count = 0
+            elif search.uses_index(connection):
+                self._count = search.pg_count(
+                    connection, self.query, states=ISSUE_PUBLIC_STATES,
+                    filters=self._filter_values(), cap=self.cap,
+                )
+            else:
+                self._count = self._fallback_queryset()[: self.cap + 1].count()
+        return self._count
+
+    def count(self) -> int:
+        return min(self._raw_count(), self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._raw_count() > self.cap
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            raise TypeError("PublicArticleSearch supports slices only")
+        start = item.start or 0
+        stop = self.count() if item.stop is None else min(item.stop, self.count())
+        if stop <= start or not self.query:
+            return []
+        if not search.uses_index(connection):
+            return list(self._fallback_queryset()[start:stop])
+        ids = search.pg_page_ids(
+            connection, self.query, states=ISSUE_PUBLIC_STATES,
+            filters=self._filter_values(), offset=start, limit=stop - start,
+        )
+        found = public_articles().in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+
+def search_public_articles(
+    query: search.ParsedQuery, filters: SearchFilters | None = None, *, cap: int = 1000
+) -> PublicArticleSearch:
+    """Published articles matching the query (see PublicArticleSearch)."""
+    return PublicArticleSearch(query, filters, cap=cap)
+
+
+def search_sections() -> list[Section]:
+    return list(Section.objects.select_related("bulletin").order_by("bulletin__name", "position"))

@@ -1,43 +1,603 @@
-"""The public site. Views are thin: selectors decide what may be seen."""
+"""The public site. Views are thin: selectors decide what may be seen.
+
+Every page answers the same to everyone (no CSRF token, no user name on it), so pages
+are cached whole (editorial.services.caching) and their query count does not grow with
+the number of articles. Unpublished things answer 404, never 403.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime
+import io
+import mimetypes
+import posixpath
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core import signing
 from django.core.paginator import Paginator
+from django.db import connection
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
-from editorial import selectors
-from editorial.models import Bulletin, Indicator
+from editorial import search, selectors
+from editorial.charts import ChartPoint, indicator_chart_svg
+from editorial.models import Article, Bulletin, Issue, Rendition, Section
+from editorial.services.caching import cached_public_page
+
+ARCHIVE_PAGE_SIZE = 52  # a year of a weekly bulletin
+SECTION_PAGE_SIZE = 30
+SEARCH_PAGE_SIZE = 20
+PREVIEW_SALT = "editorial.issue-preview"
 
 
+def preview_max_age() -> int:
+    return int(getattr(settings, "PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600))
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _paginate(request, items, per_page: int):
+    paginator = Paginator(items, per_page)
+    number = _page_number(request)
+    if number > paginator.num_pages:
+        raise Http404("No such page")
+    return paginator.page(number)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _article_body_blocks(article: Article, figures, figure_url) -> list[dict]:
+    """The article body as render blocks (editorial.render_data), figures pointing at
+    their public (or preview) image URL rather than inlined."""
+    from editorial.render_data import html_to_blocks
+
+    by_position = {
+        figure.position: {
+            "caption": figure.caption,
+            "source": figure.source_line,
+            # The block template puts this in <img src>; a URL keeps the page light.
+            "image_data_uri": figure_url(figure) if figure.image else None,
+        }
+        for figure in figures
+    }
+    return html_to_blocks(article.body, by_position)
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+@require_GET
+@cached_public_page()
 def home(request):
-    issue = selectors.latest_public_issue()
-    toc = selectors.issue_table_of_contents(issue) if issue else []
-    return render(request, "editorial/home.html", {"issue": issue, "toc": toc})
+    return render(
+        request,
+        "editorial/home.html",
+        {
+            "latest": selectors.latest_issue_per_bulletin(),
+            "recent_articles": selectors.recent_public_articles(12),
+            "canonical_url": _absolute(reverse("editorial:home")),
+        },
+    )
 
 
+@require_GET
+@cached_public_page("page", "year")
+def bulletin_archive(request, bulletin_slug: str):
+    bulletin = selectors.public_bulletin(bulletin_slug)
+    issues = selectors.public_issues().filter(bulletin=bulletin).order_by("-issue_date", "-number")
+    years = [d.year for d in issues.dates("issue_date", "year", order="DESC")]
+    year = request.GET.get("year")
+    if year:
+        if not year.isdigit() or int(year) not in years:
+            raise Http404("No issues that year")
+        year = int(year)
+        issues = issues.filter(issue_date__year=year)
+    page = _paginate(request, issues, ARCHIVE_PAGE_SIZE)
+    return render(
+        request,
+        "editorial/bulletin_archive.html",
+        {
+            "bulletin": bulletin,
+            "page": page,
+            "years": years,
+            "year": year,
+            "sections": bulletin.sections.order_by("position"),
+            "page_query": f"year={year}" if year else "",
+            "canonical_url": _absolute(bulletin.get_absolute_url()),
+        },
+    )
+
+
+def _issue_context(issue: Issue, *, preview_token: str | None = None) -> dict:
+    toc = selectors.issue_table_of_contents(issue)
+    renditions = [] if preview_token else selectors.current_renditions(issue)
+    return {
+        "issue": issue,
+        "bulletin": issue.bulletin,
+        "toc": toc,
+        "article_count": sum(len(articles) for _section, articles in toc),
+        "key_figures": selectors.issue_key_figures(issue),
+        "renditions": renditions,
+        "preview_token": preview_token,
+        "canonical_url": _absolute(issue.get_absolute_url()),
+    }
+
+
+@require_GET
+@cached_public_page()
 def issue_detail(request, bulletin_slug: str, number: int):
     issue = selectors.get_public_issue(bulletin_slug=bulletin_slug, number=number)
-    toc = selectors.issue_table_of_contents(issue)
-    return render(request, "editorial/issue_detail.html", {"issue": issue, "toc": toc})
+    return render(request, "editorial/issue_detail.html", _issue_context(issue))
 
 
+def _article_context(article: Article, *, preview_token: str | None = None) -> dict:
+    issue = article.issue
+    figures = selectors.article_figures(article)
+    if preview_token:
+
+        def figure_url(figure):
+            return reverse("editorial:preview_figure", args=[preview_token, article.pk, figure.pk])
+
+        def article_url(pk):
+            return reverse("editorial:preview_article", args=[preview_token, pk])
+    else:
+
+        def figure_url(figure):
+            return reverse(
+                "editorial:figure",
+                args=[issue.bulletin.slug, issue.number, article.pk, figure.pk],
+            )
+
+        def article_url(pk):
+            return reverse("editorial:article", args=[issue.bulletin.slug, issue.number, pk])
+
+    order = selectors.issue_reading_order(issue)
+    ids = [pk for pk, _title in order]
+    index = ids.index(article.pk)
+    previous = order[index - 1] if index > 0 else None
+    following = order[index + 1] if index + 1 < len(order) else None
+    return {
+        "article": article,
+        "issue": issue,
+        "bulletin": issue.bulletin,
+        "blocks": _article_body_blocks(article, figures, figure_url),
+        "tags": list(article.tags.all()),
+        "previous": previous and {"url": article_url(previous[0]), "title": previous[1]},
+        "next": following and {"url": article_url(following[0]), "title": following[1]},
+        "position_in_issue": index + 1,
+        "articles_in_issue": len(order),
+        "more_from_section": [] if preview_token else selectors.more_from_section(article),
+        "preview_token": preview_token,
+        "canonical_url": _absolute(article.get_absolute_url()),
+        "og_type": "article",
+        "description": article.summary,
+    }
+
+
+@require_GET
+@cached_public_page()
 def article_detail(request, bulletin_slug: str, number: int, article_id: int):
     article = selectors.get_public_article(
         bulletin_slug=bulletin_slug, number=number, article_id=article_id
     )
-    return render(request, "editorial/article_detail.html", {"article": article})
+    return render(request, "editorial/article_detail.html", _article_context(article))
 
 
-def bulletin_archive(request, bulletin_slug: str):
-    bulletin = get_object_or_404(Bulletin, slug=bulletin_slug)
-    issues = selectors.public_issues().filter(bulletin=bulletin).order_by("-issue_date")
-    page = Paginator(issues, 52).get_page(request.GET.get("page"))
-    return render(request, "editorial/bulletin_archive.html", {"bulletin": bulletin, "page": page})
-
-
-def indicator_detail(request, indicator_slug: str):
-    indicator = get_object_or_404(Indicator, slug=indicator_slug)
-    metrics = selectors.public_metrics().filter(indicator=indicator).order_by("period_end", "id")
+@require_GET
+@cached_public_page("page")
+def section_detail(request, bulletin_slug: str, section_slug: str):
+    section = selectors.public_section(bulletin_slug=bulletin_slug, section_slug=section_slug)
+    page = _paginate(request, selectors.section_articles(section), SECTION_PAGE_SIZE)
     return render(
-        request, "editorial/indicator_detail.html", {"indicator": indicator, "metrics": metrics}
+        request,
+        "editorial/section_detail.html",
+        {
+            "section": section,
+            "bulletin": section.bulletin,
+            "page": page,
+            "canonical_url": _absolute(
+                reverse("editorial:section", args=[section.bulletin.slug, section.slug])
+            ),
+        },
+    )
+
+
+# --- Indicators ------------------------------------------------------------------------------
+
+
+@require_GET
+@cached_public_page()
+def indicator_index(request):
+    return render(
+        request,
+        "editorial/indicator_index.html",
+        {
+            "indicators": selectors.public_indicators().order_by("name"),
+            "canonical_url": _absolute(reverse("editorial:indicators")),
+        },
+    )
+
+
+@require_GET
+@cached_public_page()
+def indicator_detail(request, indicator_slug: str):
+    indicator = selectors.get_public_indicator(indicator_slug)
+    metrics = selectors.indicator_series(indicator)
+    return render(
+        request,
+        "editorial/indicator_detail.html",
+        {
+            "indicator": indicator,
+            "metrics": metrics,
+            "canonical_url": _absolute(indicator.get_absolute_url()),
+            "description": indicator.description,
+        },
+    )
+
+
+def _chart_points(metrics) -> list[ChartPoint]:
+    return [
+        ChartPoint(label=metric.period_label or f"{metric.issue.issue_date:%Y-%m-%d}", value=metric.value)
+        for metric in metrics
+    ]
+
+
+@require_GET
+@cached_public_page()
+def indicator_chart(request, indicator_slug: str):
+    indicator = selectors.get_public_indicator(indicator_slug)
+    svg = indicator_chart_svg(
+        _chart_points(selectors.indicator_series(indicator)),
+        title=indicator.name,
+        unit=indicator.unit,
+        width=720,
+        height=360,
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+INDICATOR_COLUMNS = ("period", "value", "unit", "yoy_percent", "issue", "issue_date", "article", "url")
+
+
+def _indicator_rows(metrics):
+    for metric in metrics:
+        issue = metric.issue
+        yield [
+            metric.period_label,
+            metric.value,
+            metric.unit,
+            metric.yoy_percent,
+            issue.display_title,
+            issue.issue_date,
+            metric.article.title if metric.article else "",
+            _absolute(metric.article.get_absolute_url()) if metric.article else _absolute(issue.get_absolute_url()),
+        ]
+
+
+def _spreadsheet_safe(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@require_GET
+@cached_public_page()
+def indicator_data(request, indicator_slug: str, fmt: str):
+    indicator = selectors.get_public_indicator(indicator_slug)
+    metrics = selectors.indicator_series(indicator)
+    header = [
+        _("Period"), _("Value"), _("Unit"), _("Change year on year (%)"), _("Issue"),
+        _("Issue date"), _("Article"), _("Link"),
+    ]
+    filename = f"{indicator.slug}.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for row in _indicator_rows(metrics):
+            writer.writerow(["" if v is None else _spreadsheet_safe(str(v)) for v in row])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=indicator.name[:31] or "data")
+        sheet.append(header)
+        for row in _indicator_rows(metrics):
+            sheet.append([_spreadsheet_safe(v) if isinstance(v, str) else v for v in row])
+        out = io.BytesIO()
+        workbook.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404("Unknown format")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Downloads and figures ---------------------------------------------------------------------
+
+
+def _file_response(field_file, *, filename: str, attachment: bool, content_type: str | None = None):
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("File missing") from exc
+    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=attachment, filename=filename, content_type=content_type
+    )
+    if content_type.startswith("image/svg") or content_type.startswith("text/html"):
+        # Our own files, but never let one run a script on this origin.
+        response["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+@require_GET
+def rendition_download(request, bulletin_slug: str, number: int, kind: str):
+    if kind not in Rendition.Kind.values:
+        raise Http404("Unknown rendition")
+    rendition = selectors.get_public_rendition(bulletin_slug=bulletin_slug, number=number, kind=kind)
+    extension = "pdf" if kind == Rendition.Kind.PDF else "html"
+    filename = f"{bulletin_slug}-{rendition.issue.volume or ''}-{number}.{extension}".replace("--", "-")
+    return _file_response(rendition.file, filename=filename, attachment=True)
+
+
+@require_GET
+def figure_image(request, bulletin_slug: str, number: int, article_id: int, figure_id: int):
+    figure = selectors.get_public_figure(
+        bulletin_slug=bulletin_slug, number=number, article_id=article_id, figure_id=figure_id
+    )
+    return _file_response(figure.image, filename=posixpath.basename(figure.image.name), attachment=False)
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+def _parse_date(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+SEARCH_RESULT_CAP = 1000
+
+
+@require_GET
+@cached_public_page("q", "bulletin", "section", "from", "to", "page")
+def search_page(request):
+    text = request.GET.get("q", "").strip()
+    query = search.parse_query(text)
+    bulletins = list(Bulletin.objects.order_by("name"))
+    sections = selectors.search_sections()
+    bulletin = _choice(bulletins, request.GET.get("bulletin"))
+    section = _choice(sections, request.GET.get("section"))
+    date_from = _parse_date(request.GET.get("from"))
+    date_to = _parse_date(request.GET.get("to"))
+    page = results = None
+    if query:
+        filters = selectors.SearchFilters(
+            bulletin=bulletin, section=section, date_from=date_from, date_to=date_to
+        )
+        results = selectors.search_public_articles(query, filters, cap=SEARCH_RESULT_CAP)
+        page = _paginate(request, results, SEARCH_PAGE_SIZE)
+        for article in page.object_list:
+            article.title_marked = search.highlight(article.title, query.highlight)
+            article.snippet = search.snippet(
+                [article.summary, search.html_text(article.body), article.source], query.highlight
+            )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "editorial/search.html",
+        {
+            "q": text,
+            "query": query,
+            "page": page,
+            "results": results,
+            "bulletins": bulletins,
+            "sections_by_bulletin": _group_sections(sections),
+            "bulletin": bulletin,
+            "section": section,
+            "date_from": date_from,
+            "date_to": date_to,
+            "page_query": params.urlencode(),
+            "empty_query": bool(text) and not query,
+            "robots": "noindex, follow",
+            "canonical_url": _absolute(reverse("editorial:search")),
+        },
+    )
+
+
+def _choice(options, raw: str | None):
+    if not raw or not raw.isdigit():
+        return None
+    return next((option for option in options if option.pk == int(raw)), None)
+
+
+def _group_sections(sections: list[Section]) -> list[tuple[Bulletin, list[Section]]]:
+    grouped: dict[int, tuple[Bulletin, list[Section]]] = {}
+    for section in sections:
+        grouped.setdefault(section.bulletin_id, (section.bulletin, []))[1].append(section)
+    return list(grouped.values())
+
+
+# --- Preview (staff, signed and expiring) -------------------------------------------------------
+
+
+def preview_token_for(issue: Issue) -> str:
+    return signing.dumps({"issue": issue.pk}, salt=PREVIEW_SALT, compress=True)
+
+
+def _issue_from_token(token: str) -> Issue:
+    try:
+        data = signing.loads(token, salt=PREVIEW_SALT, max_age=preview_max_age())
+    except signing.SignatureExpired as exc:
+        raise Http404("This preview link has expired") from exc
+    except signing.BadSignature as exc:
+        raise Http404("Not a valid preview link") from exc
+    try:
+        return Issue.objects.select_related("bulletin").get(pk=data["issue"])
+    except (Issue.DoesNotExist, KeyError, TypeError) as exc:
+        raise Http404("No such issue") from exc
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@staff_member_required
+@never_cache
+def preview_link(request, issue_id: int):
+    """A signed link to an issue as the public will see it, for staff to share."""
+    issue = get_object_or_404(Issue.objects.select_related("bulletin"), pk=issue_id)
+    if not request.user.has_perm("editorial.view_issue"):
+        raise Http404("No such issue")
+    token = preview_token_for(issue)
+    url = request.build_absolute_uri(reverse("editorial:preview_issue", args=[token]))
+    expires = timezone.now() + datetime.timedelta(seconds=preview_max_age())
+    return _private(
+        render(
+            request,
+            "editorial/preview_link.html",
+            {"issue": issue, "url": url, "expires": expires, "robots": "noindex, nofollow"},
+        )
+    )
+
+
+@require_GET
+def preview_issue(request, token: str):
+    issue = _issue_from_token(token)
+    context = _issue_context(issue, preview_token=token)
+    context["robots"] = "noindex, nofollow"
+    return _private(render(request, "editorial/issue_detail.html", context))
+
+
+@require_GET
+def preview_article(request, token: str, article_id: int):
+    issue = _issue_from_token(token)
+    article = selectors.get_issue_article(issue=issue, article_id=article_id)
+    context = _article_context(article, preview_token=token)
+    context["robots"] = "noindex, nofollow"
+    return _private(render(request, "editorial/article_detail.html", context))
+
+
+@require_GET
+def preview_figure(request, token: str, article_id: int, figure_id: int):
+    issue = _issue_from_token(token)
+    article = selectors.get_issue_article(issue=issue, article_id=article_id)
+    figure = get_object_or_404(article.figures.all(), pk=figure_id)
+    if not figure.image:
+        raise Http404("This figure has no image")
+    response = _file_response(figure.image, filename=posixpath.basename(figure.image.name), attachment=False)
+    return _private(response)
+
+
+# --- Site plumbing -------------------------------------------------------------------------------
+
+
+@require_GET
+def switch_language(request, language: str):
+    """Switch language with a plain link (no form, no CSRF token: pages stay cacheable)."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language not in codes:
+        raise Http404("Unknown language")
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    translation.activate(language)
+    return response
+
+
+@require_GET
+@cached_public_page()
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "Disallow: /lang/",
+        "Disallow: /subscriber/",
+        "Disallow: /exports/",
+        f"Sitemap: {_absolute(reverse('sitemap-index'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+def healthz(request):
+    """For load balancers: 200 when the database and Redis answer, 503 otherwise."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means "not healthy", with the reason
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    redis_url = getattr(settings, "REDIS_URL", "")
+    if redis_url:
+        try:
+            import redis
+
+            client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
+            try:
+                client.ping()
+            finally:
+                client.close()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {exc.__class__.__name__}"
+    else:
+        checks["redis"] = "not configured"
+    healthy = all(value in ("ok", "not configured") for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )

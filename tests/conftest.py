@@ -1,7 +1,14 @@
 import pytest
+from django.conf import settings
 
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER
 from tests.factories import ArticleFactory, BulletinFactory, IssueFactory, UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # PBKDF2 costs ~0.3 s a user; tests create hundreds. Production settings are untouched.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from editorial.import_formats import BulletinImportExportMixin
 from editorial.models import Delivery, Organisation, Subscriber, Subscription
+from editorial.resources import SubscriberResource
 
 
 class SubscriberInline(admin.TabularInline):
@@ -24,7 +26,8 @@ class SubscriptionInline(admin.TabularInline):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(BulletinImportExportMixin, admin.ModelAdmin):
+    resource_classes = [SubscriberResource]
     list_display = ("email", "name", "organisation", "language", "active")
     list_filter = ("active", "language", "organisation")
     search_fields = ("email", "name", "organisation__name")

@@ -1,8 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from editorial.models import Article, Comment, Figure, ReviewEvent, Tag
+from editorial import workflow
+from editorial.admin.article_editing import ArticleAdminForm, ArticleRevisionsMixin
+from editorial.admin.review import ReviewTrailInline
+from editorial.admin.workflow import WorkflowAdminMixin, perform_article_transition
+from editorial.import_formats import BulletinImportExportMixin
+from editorial.models import Article, Comment, Figure, Tag
+from editorial.resources import ArticleResource
+from editorial.services import reviewing
+from editorial.services.errors import ServiceError
 
 
 class FigureInline(admin.StackedInline):
@@ -18,21 +28,19 @@ class CommentInline(admin.TabularInline):
     readonly_fields = ("author", "created_at")
 
 
-class ArticleReviewTrailInline(admin.TabularInline):
-    model = ReviewEvent
+class ArticleReviewTrailInline(ReviewTrailInline):
     fk_name = "article"
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "actor", "action", "from_state", "to_state", "comment")
-    readonly_fields = fields
-    verbose_name_plural = _("review trail")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(
+    WorkflowAdminMixin, ArticleRevisionsMixin, BulletinImportExportMixin, SimpleHistoryAdmin
+):
+    resource_classes = [ArticleResource]
+    form = ArticleAdminForm
+    change_form_template = "admin/editorial/workflow_change_form.html"
+    transitions = workflow.ARTICLE_TRANSITIONS
+    perform_transition = staticmethod(perform_article_transition)
     list_display = ("title", "issue", "section", "position", "state", "source", "updated_at")
     list_filter = ("state", "issue__bulletin", "section", "issue")
     search_fields = ("title", "summary", "source", "body")
@@ -46,6 +54,81 @@ class ArticleAdmin(SimpleHistoryAdmin):
         (_("Workflow"), {"fields": ("state", "version", "created_by", "created_at", "updated_at")}),
     )
     inlines = [FigureInline, CommentInline, ArticleReviewTrailInline]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # The concurrent-edit markers travel with the form, hidden.
+        return (*fieldsets, (None, {"fields": ("expected_version", "base_revision"),
+                                    "classes": ("hidden",)}))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.append("issue")  # moving between issues is not an edit
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.issue.state not in workflow.ISSUE_EDITABLE_STATES:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        """Every save goes through the services (permissions, version check, trail)."""
+        changes = {
+            name: form.cleaned_data[name]
+            for name in reviewing.EDITABLE_ARTICLE_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            saved = reviewing.save_article(
+                article=obj, changes=changes, user=request.user,
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        else:
+            saved = reviewing.create_article(
+                issue=form.cleaned_data["issue"], user=request.user, **changes
+            )
+        obj.pk, obj.version, obj.state = saved.pk, saved.version, saved.state
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Comment:
+            for comment in formset.save(commit=False):
+                if not comment.author_id:
+                    comment.author = request.user
+                comment.save()
+            for comment in formset.deleted_objects:
+                comment.delete()
+            return
+        super().save_formset(request, form, formset, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as exc:  # refused by a service after the form was valid
+            messages.error(request, str(exc))
+            return redirect(request.get_full_path())
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if form.concurrent_changes:
+            context["concurrent_changes"] = form.concurrent_changes
+            context["concurrent_message"] = form.errors.get("__all__", [""])[0]
+        if obj is not None:
+            context["extra_object_tools"] = [
+                (_("Revisions"), reverse("admin:editorial_article_revisions", args=[obj.pk]))
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        """The public site's Chinese search (editorial.search), over articles in every state."""
+        from editorial.search import filter_articles, parse_query
+
+        if not search_term.strip():
+            return queryset, False
+        query = parse_query(search_term)
+        if not query:
+            return queryset.none(), False
+        return filter_articles(queryset, query), False
 
 
 @admin.register(Tag)

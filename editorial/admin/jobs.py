@@ -1,6 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat, truncatechars
+from django.urls import path
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from editorial.models import ImportJob, Rendition
+from editorial.models import ImportJob, Issue, Rendition
+from editorial.services import rendering
+from editorial.services.errors import PermissionRefused
+
+from .rendering import PROGRESS_URL_NAME, progress_url, progress_view
 
 
 @admin.register(ImportJob)
@@ -17,11 +27,54 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 @admin.register(Rendition)
 class RenditionAdmin(admin.ModelAdmin):
-    list_display = ("issue", "kind", "is_current", "state", "pages", "size", "duration_ms",
-                    "finished_at")
+    """Renditions as the workers left them: state, duration, pages, size, error, file."""
+
+    list_display = ("issue", "kind", "is_current", "state", "attempts", "duration", "pages",
+                    "file_size", "download", "short_error", "queued_at", "finished_at")
     list_filter = ("state", "kind", "is_current")
+    list_select_related = ("issue__bulletin",)
     search_fields = ("issue__title", "issue__bulletin__name")
-    readonly_fields = [f.name for f in Rendition._meta.fields]
+    date_hierarchy = "queued_at"
+    readonly_fields = [f.name for f in Rendition._meta.fields] + ["download"]
+    actions = ["render_again"]
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        return [
+            path(
+                "progress/",
+                self.admin_site.admin_view(lambda request: progress_view(self, request)),
+                name=PROGRESS_URL_NAME,
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=gettext_lazy("duration"), ordering="duration_ms")
+    def duration(self, obj):
+        return "" if obj.duration_ms is None else f"{obj.duration_ms / 1000:.2f} s"
+
+    @admin.display(description=gettext_lazy("size"), ordering="size")
+    def file_size(self, obj):
+        return "" if obj.size is None else filesizeformat(obj.size)
+
+    @admin.display(description=gettext_lazy("file"))
+    def download(self, obj):
+        if not obj.file:
+            return ""
+        return format_html('<a href="{}" download>{}</a>', obj.file.url, _("Download"))
+
+    @admin.display(description=gettext_lazy("error"))
+    def short_error(self, obj):
+        return truncatechars(obj.error, 80) if obj.error else ""
+
+    @admin.action(description=gettext_lazy("Render these issues again"), permissions=["change"])
+    def render_again(self, request, queryset):
+        issues = Issue.objects.filter(pk__in=queryset.values("issue_id"))
+        try:
+            ids = rendering.rerender_issues(issues=list(issues), user=request.user)
+        except PermissionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return None
+        return HttpResponseRedirect(progress_url(ids))

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from editorial.import_formats import BulletinImportExportMixin
 from editorial.models import Indicator, Metric
+from editorial.resources import IndicatorResource, MetricResource
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(BulletinImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [IndicatorResource]
     list_display = ("name", "unit", "frequency", "source")
     list_filter = ("frequency",)
     search_fields = ("name", "slug", "description", "source")
@@ -13,7 +16,8 @@ class IndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Metric)
-class MetricAdmin(SimpleHistoryAdmin):
+class MetricAdmin(BulletinImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [MetricResource]
     list_display = (
         "indicator", "issue", "period_label", "value", "unit", "yoy_percent", "status"
     )

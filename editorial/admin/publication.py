@@ -1,11 +1,19 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from editorial import workflow
+from editorial.admin.assembly import IssueAssemblyMixin
+from editorial.admin.delivery import IssueDeliveryAdminMixin, resend_failed_deliveries
+from editorial.admin.rendering import rerender_issues
+from editorial.admin.review import ReviewTrailInline
+from editorial.admin.workflow import WorkflowAdminMixin, perform_issue_transition
 from editorial.models import Article, Bulletin, Issue, Section
 from editorial.selectors import issue_table_of_contents
+from editorial.services.reviewing import issue_blockers
 
 
 class SectionInline(admin.TabularInline):
@@ -46,16 +54,31 @@ class ArticleInline(admin.TabularInline):
     model = Article
     extra = 0
     fields = ("section", "position", "title", "state")
-    readonly_fields = ("state",)
+    # Read-only: article edits and reordering go through the services (article page,
+    # assembly view), never through this inline.
+    readonly_fields = fields
+    can_delete = False
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
     ordering = ("section__position", "position")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("section")
 
 
+class IssueReviewTrailInline(ReviewTrailInline):
+    fk_name = "issue"
+
+
 @admin.register(Issue)
-class IssueAdmin(SimpleHistoryAdmin):
+class IssueAdmin(
+    IssueDeliveryAdminMixin, WorkflowAdminMixin, IssueAssemblyMixin, SimpleHistoryAdmin
+):
+    change_form_template = "admin/editorial/workflow_change_form.html"
+    transitions = workflow.ISSUE_TRANSITIONS
+    perform_transition = staticmethod(perform_issue_transition)
     list_display = (
         "display_title",
         "bulletin",
@@ -70,16 +93,45 @@ class IssueAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "number", "bulletin__name")
     date_hierarchy = "issue_date"
     list_select_related = ("bulletin",)
-    readonly_fields = ("state", "published_at", "published_by", "contents_overview", "created_by")
+    readonly_fields = (
+        "state", "scheduled_at", "published_at", "published_by", "erratum",
+        "contents_overview", "created_by", "delivery_report_link",
+    )
+    actions = [rerender_issues, resend_failed_deliveries]
     fieldsets = (
         (None, {"fields": ("bulletin", "number", "volume", "issue_date", "title")}),
         (
             _("Workflow"),
-            {"fields": ("state", "scheduled_at", "published_at", "published_by", "erratum")},
+            {
+                "fields": (
+                    "state", "scheduled_at", "published_at", "published_by", "erratum",
+                    "delivery_report_link",
+                )
+            },
         ),
         (_("Contents"), {"fields": ("contents_overview",)}),
     )
-    inlines = [ArticleInline]
+    inlines = [ArticleInline, IssueReviewTrailInline]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            if obj.state in (workflow.IssueState.ASSEMBLING, workflow.IssueState.IN_REVIEW):
+                context["issue_blockers"] = issue_blockers(obj)
+            context["extra_object_tools"] = [
+                (_("Arrange articles"), reverse("admin:editorial_issue_assemble", args=[obj.pk]))
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        from editorial.admin.importing import import_urls
+
+        return import_urls(self.admin_site.admin_view) + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        from editorial.services.importing import can_import
+
+        extra_context = {**(extra_context or {}), "can_import_bulletin": can_import(request.user)}
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("articles"))

@@ -1,12 +1,70 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from editorial.models import Comment, ReviewEvent
+
+
+class ReviewTrailInline(admin.TabularInline):
+    """The trail of one article or issue, newest first, read-only (set ``fk_name``)."""
+
+    model = ReviewEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "actor", "action_display", "from_display", "to_display", "comment")
+    readonly_fields = fields
+    verbose_name_plural = _("review trail")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("action"))
+    def action_display(self, event):
+        return event.action_label
+
+    @admin.display(description=_("from"))
+    def from_display(self, event):
+        return event.from_label
+
+    @admin.display(description=_("to"))
+    def to_display(self, event):
+        return event.to_label
+
+
+@admin.action(description=_("Export the selected trail as CSV"))
+def export_review_trail_csv(modeladmin, request, queryset):
+    from django.http import StreamingHttpResponse
+    from django.utils import timezone
+
+    from editorial.services.exporting import stream_csv
+
+    events = queryset.select_related("actor", "article", "issue__bulletin").order_by("created_at")
+    headers = [_("when"), _("by"), _("action"), _("from"), _("to"), _("issue"), _("article"),
+               _("comment")]
+    rows = (
+        (
+            timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor.get_username() if e.actor else "",
+            e.action_label, e.from_label, e.to_label,
+            str(e.issue or (e.article.issue if e.article else "")),
+            e.article.title if e.article else "",
+            e.comment,
+        )
+        for e in events.iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(stream_csv(headers=headers, rows=rows),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="review-trail.csv"'
+    return response
 
 
 @admin.register(ReviewEvent)
 class ReviewEventAdmin(admin.ModelAdmin):
     """The trail is read-only: rows are written by the reviewing services only."""
 
+    actions = [export_review_trail_csv]
     list_display = ("created_at", "actor", "action", "article", "issue", "from_state", "to_state")
     list_filter = ("action", "to_state")
     search_fields = ("comment", "article__title", "issue__title")

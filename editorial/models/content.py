@@ -16,6 +16,26 @@ from editorial.workflow import ArticleState
 from .publication import Issue, Section
 
 
+class SearchDocumentField(models.TextField):
+    """A ``tsvector`` on PostgreSQL, filled from Python (editorial.search); NULL elsewhere.
+
+    Values are tsvector literals with positions and weights, cast on write, so the
+    server's parser and ctype play no part. On SQLite the column is plain text, left
+    empty: search there falls back to substring matching.
+    """
+
+    def db_type(self, connection):
+        return "tsvector" if connection.vendor == "postgresql" else "text"
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s::tsvector" if connection.vendor == "postgresql" else "%s"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor != "postgresql":
+            return None
+        return super().get_db_prep_value(value, connection, prepared)
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=40, unique=True)
 
@@ -26,6 +46,9 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+SEARCHED_FIELDS = frozenset({"title", "subtitle", "source", "summary", "body"})
 
 
 class Article(models.Model):
@@ -62,7 +85,11 @@ class Article(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["version"])
+    # Search columns (editorial.search), derived from the text on every save.
+    search_document = SearchDocumentField(_("search document"), null=True, editable=False)
+    search_title = SearchDocumentField(_("search title"), null=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version", "search_document", "search_title"])
 
     class Meta:
         verbose_name = _("article")
@@ -86,7 +113,15 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        from editorial.search import fill_search_columns
+
         self.body = sanitise_body_html(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            fill_search_columns(self)
+        elif SEARCHED_FIELDS & set(update_fields):
+            fill_search_columns(self)
+            kwargs["update_fields"] = {*update_fields, "search_document", "search_title"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

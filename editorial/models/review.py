@@ -6,8 +6,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from editorial import workflow
+
 from .content import Article
 from .publication import Issue
+
+# Recorded actions that are not workflow transitions.
+EXTRA_ACTION_LABELS = {
+    "create": _("Created"),
+    "edited": _("Edited after review"),
+    "revert": _("Reverted"),
+    "arrange": _("Articles rearranged"),
+    "publish_back_catalogue": _("Published from the back catalogue"),
+}
 
 
 class ReviewEvent(models.Model):
@@ -60,7 +71,36 @@ class ReviewEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action}: {self.from_state} → {self.to_state}"
+        return f"{self.action_label}：{self.from_label} → {self.to_label}"
+
+    @property
+    def _transitions(self):
+        return workflow.ARTICLE_TRANSITIONS if self.article_id else workflow.ISSUE_TRANSITIONS
+
+    @property
+    def _states(self):
+        return workflow.ArticleState if self.article_id else workflow.IssueState
+
+    @property
+    def action_label(self) -> str:
+        transition = self._transitions.get(self.action)
+        if transition is not None:
+            return str(transition.label)
+        return str(EXTRA_ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def from_label(self) -> str:
+        return self._state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return self._state_label(self.to_state)
+
+    def _state_label(self, value: str) -> str:
+        try:
+            return str(self._states(value).label)
+        except ValueError:
+            return value or "—"
 
 
 class Comment(models.Model):

@@ -309,3 +309,147 @@ def _save_metric_proposals(issue: Issue, parsed: ParsedBulletin, articles: dict)
             )
         )
     Metric.objects.bulk_create(metrics)
+
+
+# --- Import jobs: upload ▸ preview ▸ confirm (the admin's flow) ------------------------
+
+
+def can_import(user) -> bool:
+    return bool(user and user.is_active and user.has_perm("editorial.add_importjob"))
+
+
+def create_import_job(*, data: bytes, filename: str, bulletin: Bulletin, user, options=None):
+    """Keep an upload for preview. Nothing but the ImportJob row and its file is written."""
+    from django.core.files.base import ContentFile
+
+    from editorial.services.errors import PermissionRefused
+
+    if not can_import(user):
+        raise PermissionRefused(_("You may not import bulletins."))
+    if not data:
+        raise ImportRefused(refusal_message("empty"), code="empty")
+    if len(data) > settings.BULLETIN_IMPORT_MAX_BYTES:
+        raise ImportRefused(refusal_message("too-large"), code="too-large")
+    job = ImportJob(
+        original_name=filename[:255],
+        checksum=checksum_of(data),
+        format=detect_format(filename, data),
+        bulletin=bulletin,
+        options=options or {},
+        created_by=user,
+    )
+    job.file.save(f"{job.checksum[:16]}-{slugify(filename)[:60] or 'upload'}", ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def job_overrides(job: ImportJob) -> dict[int, str]:
+    return {int(line): role for line, role in (job.options.get("overrides") or {}).items()}
+
+
+def _job_bytes(job: ImportJob) -> bytes:
+    with job.file.open("rb") as handle:
+        return handle.read()
+
+
+def preview_import_job(*, job: ImportJob) -> dict:
+    """Parse the job's file (with the editor's corrections) and keep the report on the job."""
+    data = _job_bytes(job)
+    if checksum_of(data) != job.checksum:
+        raise ImportRefused(_("The stored upload has changed; upload the file again."), code="changed")
+    try:
+        parsed = parse_upload(
+            data=data,
+            filename=job.original_name,
+            sections=section_names(job.bulletin) if job.bulletin else None,
+            overrides=job_overrides(job),
+        )
+    except ImportRefused as exc:
+        ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, error=str(exc))
+        raise
+    year = parsed.issue_date.year if parsed.issue_date else None
+    report = dry_run_report(parsed, propose_metrics(parsed, year=year))
+    report["warnings"] = [
+        {"line": w.line, "message": w.message, "code": w.code, "text": w.text}
+        for w in parsed.warnings
+    ]
+    report["encoding"] = parsed.encoding
+    job.report = report
+    job.state = ImportJob.State.PREVIEWED
+    job.save(update_fields=["report", "state"])
+    return report
+
+
+def set_import_overrides(*, job: ImportJob, overrides: dict[int, str], user) -> ImportJob:
+    from editorial.parsing.text import OVERRIDE_ROLES
+
+    bad = {role for role in overrides.values() if role not in OVERRIDE_ROLES}
+    if bad:
+        raise ImportRefused(f"Unknown line roles: {sorted(bad)}")
+    job.options = {**job.options, "overrides": {str(k): v for k, v in sorted(overrides.items())}}
+    job.save(update_fields=["options"])
+    return job
+
+
+def confirm_import_job(*, job: ImportJob, user, checksum: str) -> ImportJob:
+    """Import what the editor previewed: the same file (by checksum), the same corrections.
+
+    Large files run in a Celery task (the admin shows progress); small ones right away.
+    """
+    from editorial.services.errors import PermissionRefused
+
+    if not can_import(user):
+        raise PermissionRefused(_("You may not import bulletins."))
+    if checksum != job.checksum:
+        raise ImportRefused(
+            _("This is not the file you previewed. Preview it again before confirming."),
+            code="changed",
+        )
+    updated = ImportJob.objects.filter(
+        pk=job.pk, state__in=[ImportJob.State.PENDING, ImportJob.State.PREVIEWED]
+    ).update(state=ImportJob.State.RUNNING, progress=5)
+    if not updated:  # confirmed twice (double click, two tabs): the first one wins
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db()
+    if job.file.size > settings.BULLETIN_IMPORT_ASYNC_BYTES:
+        from editorial.tasks import run_import_job as run_import_job_task
+
+        transaction.on_commit(lambda: run_import_job_task.delay(job.pk))
+    else:
+        run_import_job(job_id=job.pk)
+        job.refresh_from_db()
+    return job
+
+
+def run_import_job(*, job_id: int) -> Issue | None:
+    """Parse and save a confirmed job; safe to run twice (a saved job is left alone)."""
+    job = ImportJob.objects.select_related("bulletin", "created_by").get(pk=job_id)
+    if job.issue_id:
+        return job.issue
+    try:
+        data = _job_bytes(job)
+        if checksum_of(data) != job.checksum:
+            raise ImportRefused(_("The stored upload has changed; upload the file again."))
+        parsed = parse_upload(
+            data=data,
+            filename=job.original_name,
+            sections=section_names(job.bulletin),
+            overrides=job_overrides(job),
+        )
+        ImportJob.objects.filter(pk=job.pk).update(progress=40)
+        options = job.options or {}
+        issue_date = date.fromisoformat(options["date"]) if options.get("date") else None
+        return import_bulletin(
+            parsed=parsed,
+            bulletin=job.bulletin,
+            user=job.created_by,
+            issue_date=issue_date,
+            number=options.get("number"),
+            job=job,
+        )
+    except ImportRefused as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportJob.State.FAILED, error=str(exc), finished_at=timezone.now()
+        )
+        return None

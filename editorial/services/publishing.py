@@ -34,6 +34,12 @@ def after_publish(issue_id: int, *, corrected: bool = False) -> None:
         queue_issue_renditions(issue_id=issue_id, supersede=corrected)
     except Exception:  # the broker may be down; the sweeper re-queues, the publish stands
         logger.exception("Could not queue renditions for issue %s; the sweeper will", issue_id)
+    try:
+        from editorial.services.delivery import queue_issue_deliveries
+
+        queue_issue_deliveries(issue_id=issue_id, kind="erratum" if corrected else "issue")
+    except Exception:  # as above: the delivery sweeper fans out what was missed
+        logger.exception("Could not queue deliveries for issue %s; the sweeper will", issue_id)
 
 
 def after_withdraw(issue_id: int) -> None:

@@ -237,3 +237,93 @@ def set_metric_status(*, metric: Metric, status: str, user) -> Metric:
         metric.indicator.confirmed = True
         metric.indicator.save(update_fields=["confirmed"])
     return metric
+
+
+def _require_editor(user) -> None:
+    if not (user.is_superuser or workflow.EDITOR in user_roles(user)):
+        raise PermissionRefused(_("Only editors may edit articles."))
+
+
+@transaction.atomic
+def create_article(*, issue: Issue, user, **fields) -> Article:
+    _require_editor(user)
+    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    if locked.state not in workflow.ISSUE_EDITABLE_STATES:
+        raise ServiceError(_("The issue is approved or published; its articles cannot be edited."))
+    unknown = set(fields) - set(EDITABLE_ARTICLE_FIELDS)
+    if unknown:
+        raise ServiceError(f"Not editable: {sorted(unknown)}")
+    if not fields.get("position"):
+        last = locked.articles.filter(section=fields["section"]).order_by("-position").first()
+        fields["position"] = (last.position if last else 0) + 1
+    article = Article(issue=locked, created_by=user, **fields)
+    article.full_clean(exclude=["created_by"])
+    article.save()
+    record_review_event(
+        actor=user, action="create", from_state="", to_state=article.state, article=article
+    )
+    return article
+
+
+@transaction.atomic
+def arrange_articles(*, issue: Issue, layout: dict[int, list[int]], user) -> None:
+    """Put the issue's articles in the given sections and order: {section_id: [article_id]}.
+
+    Every article of the issue must appear exactly once. Positions are rewritten in two
+    steps (out of the way, then final) so the unique (issue, section, position)
+    constraint holds after every statement.
+    """
+    _require_editor(user)
+    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    if locked.state not in workflow.ISSUE_EDITABLE_STATES:
+        raise ServiceError(_("The issue is approved or published; its articles cannot be edited."))
+    articles = {a.pk: a for a in Article.objects.select_for_update().filter(issue=locked)}
+    placed = [article_id for ids in layout.values() for article_id in ids]
+    if sorted(placed) != sorted(articles):
+        raise ServiceError(
+            _("The arrangement is out of date: articles were added or removed meanwhile. "
+              "Reload the page."),
+            code="stale-layout",
+        )
+    sections = set(locked.bulletin.sections.values_list("pk", flat=True))
+    if not set(layout) <= sections:
+        raise ServiceError(_("This section belongs to another bulletin."))
+    offset = 1 + max((a.position for a in articles.values()), default=0) + len(articles)
+    Article.objects.filter(issue=locked).update(position=F("position") + offset)
+    for section_id, ids in layout.items():
+        for position, article_id in enumerate(ids, start=1):
+            article = articles[article_id]
+            moved = article.section_id != section_id or article.position != position
+            Article.objects.filter(pk=article_id).update(
+                section_id=section_id,
+                position=position,
+                version=F("version") + (1 if moved else 0),
+            )
+    record_review_event(
+        actor=user, action="arrange", from_state=locked.state, to_state=locked.state,
+        comment=_("Articles rearranged"), issue=locked,
+    )
+
+
+@transaction.atomic
+def revert_article(*, article: Article, history_id: int, user) -> Article:
+    """Bring back an earlier revision's text; the revert is itself a revision and an event."""
+    record = article.history.filter(history_id=history_id).first()
+    if record is None:
+        raise ServiceError(_("No such revision of this article."))
+    changes = {
+        field: getattr(record, field)
+        for field in EDITABLE_ARTICLE_FIELDS
+        if field not in ("section", "position")
+    }
+    current = Article.objects.get(pk=article.pk)
+    saved = save_article(
+        article=current, changes=changes, user=user, expected_version=current.version
+    )
+    record_review_event(
+        actor=user, action="revert", from_state=saved.state, to_state=saved.state,
+        comment=_("Reverted to the revision of %(when)s")
+        % {"when": timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")},
+        article=saved,
+    )
+    return saved

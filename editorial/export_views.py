@@ -1,0 +1,140 @@
+"""Downloads: an issue's files and data, indicator series, the full tables.
+
+Public downloads show published issues and confirmed metrics only (the selectors
+decide); anything else is a 404. Large tables stream as CSV or are written to a
+temporary file, never built whole in memory. The subscriber list is for staff with the
+``export_subscriber`` permission.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
+
+from editorial import selectors
+from editorial.models import Indicator, Rendition
+from editorial.resources import SubscriberResource
+from editorial.services import exporting
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _csv_response(chunks, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=CSV_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _file_response(file, filename: str, content_type: str) -> FileResponse:
+    return FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+
+
+def _public_issue(bulletin_slug: str, number: int):
+    return selectors.get_public_issue(bulletin_slug=bulletin_slug, number=number)
+
+
+@require_safe
+def issue_metrics_csv(request, bulletin_slug: str, number: int):
+    issue = _public_issue(bulletin_slug, number)
+    return _csv_response(
+        exporting.stream_metrics_csv(exporting.issue_metrics(issue)),
+        f"{exporting.export_basename(issue)}-metrics.csv",
+    )
+
+
+@require_safe
+def issue_metrics_xlsx(request, bulletin_slug: str, number: int):
+    issue = _public_issue(bulletin_slug, number)
+    base = exporting.export_basename(issue)
+    spool = exporting.metrics_xlsx_file(exporting.issue_metrics(issue), sheet_title=base)
+    return _file_response(spool, f"{base}-metrics.xlsx", XLSX_TYPE)
+
+
+@require_safe
+def issue_articles_json(request, bulletin_slug: str, number: int):
+    issue = _public_issue(bulletin_slug, number)
+    response = HttpResponse(
+        exporting.articles_json_bytes(issue), content_type="application/json; charset=utf-8"
+    )
+    filename = f"{exporting.export_basename(issue)}-articles.json"
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
+@require_safe
+def issue_rendition(request, bulletin_slug: str, number: int, kind: str):
+    rendition = selectors.get_public_rendition(
+        bulletin_slug=bulletin_slug, number=number, kind=kind
+    )
+    content_type = "application/pdf" if kind == Rendition.Kind.PDF else "text/html; charset=utf-8"
+    response = _file_response(
+        rendition.file.open("rb"),
+        f"{exporting.export_basename(rendition.issue)}.{kind}",
+        content_type,
+    )
+    if kind == Rendition.Kind.HTML:
+        # Opened from the download, the file runs in a sandbox, not in this site's origin.
+        response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@require_safe
+def issue_bundle(request, bulletin_slug: str, number: int):
+    issue = _public_issue(bulletin_slug, number)
+    return _file_response(
+        exporting.issue_bundle_file(issue),
+        f"{exporting.export_basename(issue)}.zip",
+        "application/zip",
+    )
+
+
+def _public_indicator(indicator_slug: str) -> Indicator:
+    # Confirmed indicators with at least one published value; others are a 404.
+    return selectors.get_public_indicator(indicator_slug)
+
+
+@require_safe
+def indicator_series_csv(request, indicator_slug: str):
+    indicator = _public_indicator(indicator_slug)
+    return _csv_response(
+        exporting.stream_metrics_csv(exporting.indicator_series(indicator)),
+        f"{indicator.slug}-series.csv",
+    )
+
+
+@require_safe
+def indicator_series_xlsx(request, indicator_slug: str):
+    indicator = _public_indicator(indicator_slug)
+    spool = exporting.metrics_xlsx_file(
+        exporting.indicator_series(indicator), sheet_title=indicator.name
+    )
+    return _file_response(spool, f"{indicator.slug}-series.xlsx", XLSX_TYPE)
+
+
+@require_safe
+def all_metrics_csv(request):
+    return _csv_response(
+        exporting.stream_metrics_csv(exporting.all_public_metrics()), "metrics.csv"
+    )
+
+
+@require_safe
+def all_metrics_xlsx(request):
+    spool = exporting.metrics_xlsx_file(exporting.all_public_metrics())
+    return _file_response(spool, "metrics.xlsx", XLSX_TYPE)
+
+
+@require_safe
+def subscribers_csv(request):
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not (user.is_active and user.is_staff and user.has_perm("editorial.export_subscriber")):
+        raise PermissionDenied
+    resource = SubscriberResource()
+    return _csv_response(exporting.stream_resource_csv(resource), "subscribers.csv")

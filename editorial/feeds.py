@@ -1,0 +1,119 @@
+"""Atom feeds: one per bulletin (its issues) and one per section (its articles).
+
+Only published issues and their articles appear; a bulletin or section that does not
+exist answers 404. Feeds are cached like pages (editorial.services.caching).
+"""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from editorial import selectors
+from editorial.models import Article
+from editorial.services.caching import cached_public_page
+
+ISSUES_IN_FEED = 20
+ARTICLES_IN_FEED = 40
+
+
+class CachedFeed(Feed):
+    feed_type = Atom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        return cached_public_page()(super().__call__)(request, *args, **kwargs)
+
+
+class BulletinFeed(CachedFeed):
+    """A bulletin's latest published issues, each with its table of contents."""
+
+    def get_object(self, request, bulletin_slug: str):
+        return selectors.public_bulletin(bulletin_slug)
+
+    def title(self, bulletin):
+        return bulletin.name
+
+    def subtitle(self, bulletin):
+        return bulletin.description or _("The latest issues of %(name)s") % {"name": bulletin.name}
+
+    def link(self, bulletin):
+        return bulletin.get_absolute_url()
+
+    def author_name(self, bulletin):
+        return bulletin.publisher_name or None
+
+    def feed_copyright(self, bulletin):
+        return bulletin.copyright_line or None
+
+    def items(self, bulletin):
+        articles = Article.objects.order_by("section__position", "position").only(
+            "id", "issue_id", "title", "section_id", "position"
+        )
+        return list(
+            selectors.public_issues()
+            .filter(bulletin=bulletin)
+            .order_by("-issue_date", "-number")
+            .prefetch_related(Prefetch("articles", queryset=articles, to_attr="feed_articles"))[
+                :ISSUES_IN_FEED
+            ]
+        )
+
+    def item_title(self, issue):
+        return issue.display_title
+
+    def item_description(self, issue):
+        # Plain text (escaped by the feed generator): the article titles of the issue.
+        return "；".join(article.title for article in issue.feed_articles)
+
+    def item_link(self, issue):
+        return issue.get_absolute_url()
+
+    def item_pubdate(self, issue):
+        return issue.published_at
+
+    def item_updateddate(self, issue):
+        return issue.updated_at
+
+
+class SectionFeed(CachedFeed):
+    """A section's latest published articles, across issues."""
+
+    def get_object(self, request, bulletin_slug: str, section_slug: str):
+        return selectors.public_section(bulletin_slug=bulletin_slug, section_slug=section_slug)
+
+    def title(self, section):
+        return f"{section.bulletin.name} · {section.name}"
+
+    def subtitle(self, section):
+        return _("The latest articles of %(section)s in %(bulletin)s") % {
+            "section": section.name,
+            "bulletin": section.bulletin.name,
+        }
+
+    def link(self, section):
+        from django.urls import reverse
+
+        return reverse("editorial:section", args=[section.bulletin.slug, section.slug])
+
+    def items(self, section):
+        return list(selectors.section_articles(section)[:ARTICLES_IN_FEED])
+
+    def item_title(self, article):
+        return article.title
+
+    def item_description(self, article):
+        return article.summary
+
+    def item_link(self, article):
+        return article.get_absolute_url()
+
+    def item_pubdate(self, article):
+        return article.issue.published_at
+
+    def item_author_name(self, article):
+        return article.source or None
+
+    def item_categories(self, article):
+        return [article.section.name]

@@ -1,0 +1,1183 @@
+"""Parse the plain text that ``pdftotext`` gives of a bulletin into a ``ParsedBulletin``.
+
+The layout is described in ``shared/formats/plain-text-bulletin.md``. The parser works in
+passes over the non-blank lines, each small enough to reason about on its own:
+
+1. furniture: running headers, copyright notices and page numbers are taken out first,
+   so a paragraph they interrupted simply continues; so are the cover and the contents
+   page, which would otherwise read as a second, empty copy of the issue;
+2. layout: the printed line width is measured, because "short" only means something
+   relative to it;
+3. roles: each remaining line is a section heading, a source line, a heading candidate
+   (short, no sentence-final punctuation, not the continuation of a sentence) or body;
+4. units: runs of body lines become paragraphs, candidates followed by a source line
+   become figure captions, the rest stay runs of candidates;
+5. tree: each run of candidates is judged title or subheading from the evidence around
+   it (a dated lead after it, sibling subheadings, numbering, its width), and every
+   doubtful call is reported as a ``ParseWarning`` for the editor's preview.
+
+Nothing is dropped: a line that fits nowhere is kept as a paragraph and warned about.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from editorial.parsing.accounting import content_characters, input_characters
+from editorial.parsing.encoding import decode_bulletin_bytes, normalise_line_ends
+from editorial.parsing.normalise import clean_title, fullwidth_to_ascii
+from editorial.parsing.tree import (
+    Block,
+    BulletinParseError,
+    FigureCaption,
+    Paragraph,
+    ParsedArticle,
+    ParsedBulletin,
+    ParsedSection,
+    ParseWarning,
+    Subheading,
+    Table,
+)
+
+__all__ = [
+    "KNOWN_SECTION_NAMES",
+    "OVERRIDE_ROLES",
+    "WARNING_CODES",
+    "content_characters",
+    "input_characters",
+    "line_width",
+    "parse_bulletin_bytes",
+    "parse_text",
+]
+
+OVERRIDE_ROLES = frozenset({"section", "title", "subheading", "body", "furniture", "caption"})
+
+# Every ``ParseWarning.code`` this parser emits, for the admin's translated texts.
+WARNING_CODES = {
+    "unsure-title": "a short line taken as a new article's title, on thin evidence",
+    "unsure-subheading": "a short line taken as a subheading (or a stray label kept as one)",
+    "unknown-line": "a short line with nothing after it, kept as a paragraph",
+    "unknown-heading": "a known section name that is not one of this bulletin's sections",
+    "guessed-section": "no sections configured: a short line taken as a section heading",
+    "section-order": "a section heading out of the configured order (or repeated)",
+    "no-section": "text before the first section heading, put in an untitled section",
+    "untitled-article": "text with no title before it, put in an untitled article",
+    "empty-article": "a title with no text after it",
+    "orphan-source": "a 资料来源 line without a caption: a figure with an empty caption",
+    "unsure-table": "short lines read as table cells, one per row",
+    "front-matter": "cover and contents lines set aside as furniture",
+    "bad-override": "an editor's override on a blank or missing line, ignored",
+}
+
+# Section names seen in monitoring bulletins; used only when no sections are configured.
+KNOWN_SECTION_NAMES = (
+    "产业环境", "运营竞争", "技术情报", "企业情报", "海外借鉴", "政策", "市场", "政策法规",
+    "政策环境", "市场动态", "行业动态", "产业动态", "企业动态", "技术动态", "国际动态",
+    "海外动态", "国际借鉴", "热点聚焦", "焦点关注", "专题研究", "数据观察", "要闻", "综述",
+)  # fmt: skip
+_SECTION_SUFFIX = re.compile(r"(?:环境|竞争|情报|借鉴|动态|政策|市场|聚焦|关注|专题|要闻|综述)$")
+
+# --- layout constants (widths in full-width characters; Latin letters and digits 0.5) ---
+_DEFAULT_PAGE_WIDTH = 40.0
+_MAX_PAGE_WIDTH = 60.0  # no A4 column holds more full-width characters than this
+_MIN_MEASURED_LINES = 5
+_SHORT_SHARE = 0.85  # a line narrower than this share of the page width is "clearly short"
+_DOUBT_SHARE = 0.95  # between short and this, a paragraph may or may not end
+_TITLE_MAX_WIDTH = 35.0
+_TITLE_MAX_SHARE = 0.88
+_WRAPPED_TITLE_MIN_WIDTH = 18.0  # a title line this wide may have wrapped onto a second one
+_LABEL_MAX_WIDTH = 6.0
+_SECTION_MAX_WIDTH = 6.0
+_HEADER_MAX_WIDTH = 24.0
+
+# --- punctuation ---
+_SENTENCE_END = frozenset("。！？!?.．…”’」』）)】")
+_STOPS = frozenset("。！？!?.．")
+_CLAUSE_MARKS = frozenset("，、；：,;:")  # a line ending in one goes on in the next
+_CLOSERS = frozenset("”’」』）)】")
+_NOT_HEADING_END = frozenset("。，、；：,;:.")
+
+# --- furniture patterns (matched against the line with spaces removed, ASCII digits) ---
+_PAGE_NUMBER = re.compile(
+    r"(?i)^(?:page\d{1,4}(?:(?:of|/)\d{1,4})?|p\.?\d{1,4}|[-–—－~～]\d{1,4}[-–—－~～]"
+    r"|第\d{1,4}页(?:[/，,]?共\d{1,4}页)?|\d{1,4}/\d{1,4})$"
+)
+_BARE_NUMBER = re.compile(r"^\d{1,3}$")
+# Text saved from word processors (and pdftotext -layout) indents a paragraph's first line;
+# a single leading space is only extraction noise.
+_PARAGRAPH_INDENTS = ("\u3000\u3000", "    ", "\t")
+_CONTENTS = re.compile(r"^(?:本期)?目录$")
+_LEADER = re.compile(r"(?:[.·…．・_]{3,}|…+)\s*\d{1,3}$")
+_STRONG_NOTICE = re.compile(r"(?i)©|\(c\)\d{4}|copyright|版权所有")
+_WEAK_NOTICE = re.compile(
+    r"版权|未经.{0,20}?(?:不得|禁止|严禁|请勿).{0,6}?(?:转载|复制|传播|引用|使用)"
+    r"|仅供.{0,20}?参考|咨询电话|联系电话|服务热线|内部资料|请勿外传"
+)
+_DATE = re.compile(r"((?:19|20)\d{2})[.．/\-年](\d{1,2})[.．/\-月](\d{1,2})")
+_PHONE = re.compile(r"\d{3,4}[-－]\d{3,4}[-－]?\d{3,4}|\d{7,}")
+_NAME_SHAPE = re.compile(
+    r"(?:监测|周刊|月刊|周报|月报|日报|快报|简报|动态|观察|参考|通讯|要情|专报|内参|资讯)"
+    r"(?:\d{4}年)?(?:第\d+期)?(?:总第\d+期)?$"
+)
+_ISSUE_SUFFIX = re.compile(r"\s*(?:(?:19|20)\d{2}\s*年)?\s*(?:第\s*\d+\s*期|总第\s*\d+\s*期).*$")
+
+# --- lines and leads ---
+_SOURCE_LINE = re.compile(
+    r"(?i)^[（(【\[]?(?P<figure>资料|数据|图表|图片|信息)?来源[:：]|^[（(]?source:"
+)
+_CAPTION_PREFIX = re.compile(r"^(?:图|表|图表)\d+")
+_DATED_LEAD = re.compile(
+    r"^(?:(?:19|20)\d{2}年)?\d{1,2}月(?:\d{1,2}日|上旬|中旬|下旬|初|底|末)"
+    r"|^\d{1,2}日[，,]|^(?:近日|日前|近期|昨日|今日|本周|上周|日内|当地时间|北京时间|美国时间)"
+)
+_SOURCE_LEAD = re.compile(
+    r"^(?:据.{1,24}?(?:报道|消息|披露)|【|(?:资料)?来源[:：]|[^，,。]{2,16}?\d{1,2}月\d{1,2}日电)"
+)
+_PERIOD_LEAD = re.compile(
+    r"^(?:今年|去年|本年|(?:19|20)\d{2}年)?(?:前[一二三四1-4]季度|第?[一二三四1-4]季度|[上下]半年"
+    r"|\d{1,2}[—–－\-~～至到]\d{1,2}月|\d{1,2}月份?[，,]|截至)"
+)
+_PARAGRAPH_OPENER = re.compile(
+    _DATED_LEAD.pattern
+    + r"|^(?:其中|此外|另外|同时|与此同时|据|目前|截至|数据显示|报告显示|总体来看|值得注意的是)"
+    + r"|^[^，。]{1,12}?(?:表示|认为|指出|提出|明确|强调|显示|介绍|称)[，：,:]"
+)
+_NUMBERING = (
+    ("cn", re.compile(r"^[一二三四五六七八九十]+[、.．]")),
+    ("paren", re.compile(r"^[（(][一二三四五六七八九十\d]+[)）]")),
+    ("arabic", re.compile(r"^\d{1,2}[、.．](?!\d)")),
+    ("ordinal", re.compile(r"^(?:第[一二三四五六七八九十]+[，,、是]|[一二三四五六七八九十]是)")),
+)
+_LABEL_COLON = re.compile(r"^[^：:]{1,8}[：:].")
+_END_MARK = re.compile(r"[（(](?:完|全文完|END|end)[)）]$")  # closes an article
+_TWO_PART = re.compile(r"[\u4e00-\u9fff][ \u3000]+[\u4e00-\u9fff]")
+_NUMERIC_CELL = re.compile(r"^[-+－]?[\d.,，%％‰]+[%％‰]?$")
+
+
+# ============================================================================ public API
+
+
+def parse_bulletin_bytes(data: bytes, **kwargs) -> ParsedBulletin:
+    """Decode uploaded bytes (see ``decode_bulletin_bytes``) and parse the text."""
+    text, encoding = decode_bulletin_bytes(data)
+    parsed = parse_text(text, **kwargs)
+    parsed.encoding = encoding
+    return parsed
+
+
+def parse_text(
+    text: str,
+    *,
+    sections: Sequence[str] | None = None,
+    overrides: Mapping[int, str] | None = None,
+    known_names: Sequence[str] | None = None,
+) -> ParsedBulletin:
+    """Parse extracted bulletin text.
+
+    ``sections``: the bulletin's configured section names, in order; ``None`` makes the
+    parser guess headings (and warn). ``overrides``: 1-based line number -> one of
+    ``OVERRIDE_ROLES``, an editor's correction from the preview, always honoured.
+    ``known_names``: bulletin names to treat as running headers even when they occur
+    only once.
+    """
+    warnings: list[ParseWarning] = []
+    lines = _read_lines(text, _checked_overrides(overrides), warnings)
+    if not lines:
+        raise BulletinParseError("The text is empty.", code="empty")
+    matcher = _SectionMatcher(sections)
+    furniture = _find_furniture(lines, matcher, known_names or ())
+    if furniture.front_matter:
+        first = furniture.front_matter[0]
+        warnings.append(
+            ParseWarning(
+                first,
+                f"{len(furniture.front_matter)} cover and contents lines before the first "
+                "section were set aside as furniture.",
+                code="front-matter",
+                text=next(line.text for line in lines if line.number == first),
+            )
+        )
+    content = [line for line in lines if line.number not in furniture.numbers]
+    layout = _measure_layout(content)
+    roles = _assign_roles(content, layout, matcher, warnings)
+    units = _build_units(content, roles, layout, warnings)
+    parsed_sections = _TreeBuilder(units, matcher, warnings).build()
+    if not any(article.title for section in parsed_sections for article in section.articles):
+        raise BulletinParseError(
+            "No article titles were found: the text has no recognisable bulletin structure "
+            "(no short title lines between paragraphs).",
+            code="no-structure",
+        )
+    return ParsedBulletin(
+        bulletin_name=furniture.bulletin_name,
+        issue_date=furniture.issue_date,
+        sections=parsed_sections,
+        furniture=[line.text for line in lines if line.number in furniture.numbers],
+        warnings=sorted(warnings, key=lambda warning: warning.line),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _char_width(char: str) -> float:
+    if ord(char) < 0x80:
+        return 0.5
+    return 1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.5
+
+
+def line_width(text: str) -> float:
+    """Printed width in full-width characters: CJK counts 1, Latin letters and digits 0.5."""
+    return sum(_char_width(char) for char in text)
+
+
+# ============================================================================ lines
+
+
+@dataclass
+class _Line:
+    number: int  # 1-based line number in the input
+    text: str  # stripped of line-edge whitespace
+    width: float
+    key: str  # ASCII digits and letters, no whitespace: for matching and patterns
+    override: str | None = None
+    indented: bool = False  # starts with a paragraph indent (two ideographic spaces)
+
+    @property
+    def last(self) -> str:
+        return self.text[-1]
+
+
+def _line_key(text: str) -> str:
+    return "".join(fullwidth_to_ascii(text).split())
+
+
+def _checked_overrides(overrides: Mapping[int, str] | None) -> dict[int, str]:
+    checked = dict(overrides or {})
+    unknown = {role for role in checked.values() if role not in OVERRIDE_ROLES}
+    if unknown:
+        raise ValueError(
+            f"Unknown override role(s) {sorted(unknown)}; use {sorted(OVERRIDE_ROLES)}"
+        )
+    return checked
+
+
+def _read_lines(text: str, overrides: dict[int, str], warnings: list) -> list[_Line]:
+    lines = []
+    raw_lines = normalise_line_ends(text.lstrip("\ufeff")).split("\n")
+    for number, raw in enumerate(raw_lines, start=1):
+        stripped = raw.strip()
+        if stripped:
+            lines.append(
+                _Line(
+                    number,
+                    stripped,
+                    line_width(stripped),
+                    _line_key(stripped),
+                    overrides.get(number),
+                    indented=raw.startswith(_PARAGRAPH_INDENTS),
+                )
+            )
+        elif number in overrides:
+            warnings.append(
+                ParseWarning(number, "Override on a blank line ignored.", code="bad-override")
+            )
+    for number in sorted(set(overrides) - set(range(1, len(raw_lines) + 1))):
+        warnings.append(
+            ParseWarning(
+                number, "Override beyond the end of the text ignored.", code="bad-override"
+            )
+        )
+    return lines
+
+
+# ============================================================================ sections
+
+
+class _SectionMatcher:
+    """Matches a line against the configured section names, ignoring spaces and width."""
+
+    def __init__(self, sections: Sequence[str] | None):
+        self.configured = sections is not None
+        names = sections if sections is not None else KNOWN_SECTION_NAMES
+        self.order = {_line_key(name): index for index, name in enumerate(names)}
+        self.names = {_line_key(name): name for name in names}
+
+    def name_for(self, line: _Line) -> str | None:
+        return self.names.get(line.key)
+
+    def looks_like_section(self, line: _Line) -> bool:
+        """A known section word, or the shape of one: for guessing and for warnings."""
+        return line.key in _KNOWN_SECTION_KEYS or (
+            line.width <= _SECTION_MAX_WIDTH and bool(_SECTION_SUFFIX.search(line.key))
+        )
+
+    def position(self, name: str) -> int | None:
+        return self.order.get(_line_key(name))
+
+
+_KNOWN_SECTION_KEYS = frozenset(_line_key(name) for name in KNOWN_SECTION_NAMES)
+
+
+# ============================================================================ furniture
+
+
+@dataclass
+class _Furniture:
+    numbers: set[int] = field(default_factory=set)
+    bulletin_name: str | None = None
+    issue_date: date | None = None
+    front_matter: list[int] = field(default_factory=list)  # cover and contents lines
+
+
+def _find_furniture(lines: list[_Line], matcher: _SectionMatcher, known_names) -> _Furniture:
+    repeats = Counter(line.key for line in lines)
+    notices = {i for i, line in enumerate(lines) if _is_notice(line, repeats[line.key])}
+    pages = {i for i, line in enumerate(lines) if _PAGE_NUMBER.match(line.key)}
+    strong = notices | pages
+    pages |= {i for i in _bare_numbers(lines) if _next_to(i, strong)}
+    known_keys = {_line_key(name) for name in known_names}
+    headers = _running_headers(lines, repeats, notices, pages, matcher, known_keys)
+    found = notices | pages | headers
+    found |= _bare_page_numbers(lines, found)
+    front = _front_matter(lines, found, matcher)
+    found |= front
+    found |= _running_section_heads(lines, found, matcher)
+    found = {i for i in found if lines[i].override in (None, "furniture")}
+    found |= {i for i, line in enumerate(lines) if line.override == "furniture"}
+    return _Furniture(
+        numbers={lines[i].number for i in found},
+        bulletin_name=_bulletin_name(lines, headers or _name_shaped(lines, front)),
+        issue_date=_issue_date(lines, notices, headers, front),
+        front_matter=sorted(lines[i].number for i in front if i in found),
+    )
+
+
+def _is_notice(line: _Line, repeats: int) -> bool:
+    if _STRONG_NOTICE.search(line.key):
+        return True
+    # Weaker words ("仅供参考", "版权") also occur in articles: insist on the notice's usual
+    # company of a date or phone number, or on it being repeated page after page.
+    return bool(_WEAK_NOTICE.search(line.key)) and (
+        bool(_DATE.search(line.key)) or bool(_PHONE.search(line.key)) or repeats >= 2
+    )
+
+
+def _running_headers(lines, repeats, notices, pages, matcher, known_keys) -> set[int]:
+    """The bulletin's name printed at the top of every page.
+
+    It repeats, and sits in the cluster of furniture a page break leaves (footer notice,
+    page number, next header). A title or subheading may repeat too, but not page
+    after page beside the furniture.
+    """
+    strong = notices | pages
+    by_key: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        if _could_be_header(line, matcher):
+            by_key.setdefault(line.key, []).append(i)
+    headers: set[int] = set()
+    for key, indexes in by_key.items():
+        beside_furniture = sum(1 for i in indexes if _next_to(i, strong))
+        mostly_beside = beside_furniture * 2 >= len(indexes)
+        near_notice = any(_beside_notice_cluster(i, strong, notices) for i in indexes)
+        name_shaped = bool(_NAME_SHAPE.search(key))
+        count = repeats[key]
+        if (
+            key in known_keys
+            or (count >= 3 and mostly_beside)
+            or (count >= 2 and mostly_beside and name_shaped)
+            or (near_notice and name_shaped)
+            or (count >= 5 and name_shaped)
+        ):
+            headers.update(indexes)
+    return headers
+
+
+def _beside_notice_cluster(index: int, strong: set[int], notices: set[int]) -> bool:
+    """Is the line next to a run of furniture lines that holds a copyright notice?"""
+    for step in (-1, 1):
+        i = index + step
+        while i in strong:
+            if i in notices:
+                return True
+            i += step
+    return False
+
+
+def _could_be_header(line: _Line, matcher: _SectionMatcher) -> bool:
+    return (
+        line.width <= _HEADER_MAX_WIDTH
+        and line.last not in _NOT_HEADING_END
+        and not any(mark in line.key for mark in "。：:")
+        and not _SOURCE_LINE.match(line.key)
+        and matcher.name_for(line) is None
+        and line.key not in _KNOWN_SECTION_KEYS
+    )
+
+
+def _next_to(index: int, indexes: set[int]) -> bool:
+    return index - 1 in indexes or index + 1 in indexes
+
+
+def _bare_numbers(lines: list[_Line]) -> list[int]:
+    return [i for i, line in enumerate(lines) if _BARE_NUMBER.match(line.key)]
+
+
+def _bare_page_numbers(lines: list[_Line], furniture: set[int]) -> set[int]:
+    """A line holding only a small number is a page number when it sits next to other
+    furniture or follows body text. After a heading-like line it is more likely the end of
+    a wrapped title or a table cell: layouts keep a heading with what follows it."""
+    found = set()
+    for i in _bare_numbers(lines):
+        before = _neighbour(lines, i, -1, furniture)
+        if _next_to(i, furniture) or before is None or not _looks_like_heading(before):
+            found.add(i)
+    return found
+
+
+def _neighbour(lines: list[_Line], index: int, step: int, skip: set[int]) -> _Line | None:
+    index += step
+    while 0 <= index < len(lines) and index in skip:
+        index += step
+    return lines[index] if 0 <= index < len(lines) else None
+
+
+def _looks_like_heading(line: _Line) -> bool:
+    """Heading shape judged on the line alone (the layout is not measured yet)."""
+    return (
+        line.width <= _TITLE_MAX_WIDTH
+        and line.last not in _SENTENCE_END
+        and line.last not in _NOT_HEADING_END
+    )
+
+
+def _running_section_heads(lines, furniture: set[int], matcher: _SectionMatcher) -> set[int]:
+    """A section name repeated in the page header (same section, next to other furniture)."""
+    found, current = set(), None
+    for i, line in enumerate(lines):
+        name = matcher.name_for(line) if matcher.configured else None
+        if name is None or i in furniture:
+            continue
+        if name == current and _next_to(i, furniture):
+            found.add(i)
+        current = name
+    return found
+
+
+def _front_matter(lines: list[_Line], furniture: set[int], matcher: _SectionMatcher) -> set[int]:
+    """The cover and the table of contents, before the first section.
+
+    The contents page lists the section names and titles again; read as text it would
+    become a second, empty copy of the issue. It runs from "目录" to where a section
+    name comes round a second time. The cover is the short lines before it (or before
+    the first section heading) when not one of them is body text.
+    """
+    content = [i for i in range(len(lines)) if i not in furniture]
+    headings = [i for i in content if _is_section_name(lines[i], matcher)]
+    if not headings:
+        return set()
+    toc = _table_of_contents(lines, content, headings)
+    cover_end = min(toc) if toc else headings[0]
+    cover = {i for i in content if i < cover_end}
+    if not all(_is_short_label(lines[i]) for i in cover):
+        cover = set()  # an article before the first heading, not a cover
+    return cover | toc
+
+
+def _is_short_label(line: _Line) -> bool:
+    """Cover lines: issue number, publisher, date — short, and no sentence in them."""
+    return line.width <= _TITLE_MAX_WIDTH and "。" not in line.text and line.last not in "，、；,;"
+
+
+def _is_section_name(line: _Line, matcher: _SectionMatcher) -> bool:
+    return matcher.name_for(line) is not None or line.key in _KNOWN_SECTION_KEYS
+
+
+def _table_of_contents(lines, content: list[int], headings: list[int]) -> set[int]:
+    start = next((i for i in content if _CONTENTS.match(lines[i].key)), None)
+    if start is None or start > headings[-1]:
+        return set()
+    end = _second_round_of_sections(lines, headings, start) or _after_last_leader(
+        lines, content, start
+    )
+    return {i for i in content if start <= i < end}
+
+
+def _second_round_of_sections(lines, headings: list[int], start: int) -> int | None:
+    seen: set[str] = set()
+    for i in (i for i in headings if i > start):
+        if lines[i].key in seen:
+            return i
+        seen.add(lines[i].key)
+    return None
+
+
+def _after_last_leader(lines, content: list[int], start: int) -> int:
+    """Contents without section names: entries end in dot leaders and a page number."""
+    end = start + 1
+    for i in content:
+        if i <= start:
+            continue
+        if _LEADER.search(lines[i].text):
+            end = i + 1
+        elif not _is_short_label(lines[i]):
+            break
+    return end
+
+
+def _name_shaped(lines: list[_Line], indexes: set[int]) -> set[int]:
+    return {i for i in indexes if _NAME_SHAPE.search(lines[i].key)}
+
+
+def _bulletin_name(lines: list[_Line], headers: set[int]) -> str | None:
+    if not headers:
+        return None
+    counts = Counter(lines[i].key for i in headers)
+    key = counts.most_common(1)[0][0]
+    text = next(lines[i].text for i in sorted(headers) if lines[i].key == key)
+    return _ISSUE_SUFFIX.sub("", text).strip() or text
+
+
+def _issue_date(lines: list[_Line], *places: set[int]) -> date | None:
+    """The most common date of the first of notices, headers, cover that has one."""
+    for indexes in places:
+        dates = Counter(d for i in sorted(indexes) for d in _dates_in(lines[i].key))
+        if dates:
+            return dates.most_common(1)[0][0]
+    return None
+
+
+def _dates_in(key: str) -> list[date]:
+    found = []
+    for year, month, day in _DATE.findall(key):
+        try:
+            found.append(date(int(year), int(month), int(day)))
+        except ValueError:
+            continue
+    return found
+
+
+# ============================================================================ layout
+
+
+@dataclass(frozen=True)
+class _Layout:
+    page_width: float  # width of a full printed line; very large for unwrapped text
+
+    def is_short(self, width: float) -> bool:
+        return width < _SHORT_SHARE * self.page_width
+
+    def in_doubt(self, width: float) -> bool:
+        return not self.is_short(width) and width < _DOUBT_SHARE * self.page_width
+
+    def fits_heading(self, width: float) -> bool:
+        return width <= min(_TITLE_MAX_WIDTH, _TITLE_MAX_SHARE * self.page_width)
+
+
+def _measure_layout(lines: list[_Line]) -> _Layout:
+    """Estimate the printed line width from the long lines (full lines dominate them)."""
+    widths = sorted(line.width for line in lines if line.width >= 20)
+    if len(widths) < _MIN_MEASURED_LINES:
+        return _Layout(_DEFAULT_PAGE_WIDTH)
+    page_width = widths[(len(widths) - 1) * 3 // 4]
+    near_full = sum(1 for width in widths if abs(width - page_width) <= 3)
+    if near_full < 0.4 * len(widths) or page_width > _MAX_PAGE_WIDTH:
+        # No clustering at one printable width: one paragraph per line (pasted text).
+        return _Layout(float("inf"))
+    return _Layout(max(page_width, 20.0))
+
+
+# ============================================================================ roles
+
+# Line roles: "section", "source", "candidate" (title, subheading or caption), "body",
+# and the editor's forced "title", "subheading", "caption".
+
+
+def _assign_roles(lines, layout: _Layout, matcher: _SectionMatcher, warnings) -> list[str]:
+    roles: list[str] = []
+    for i, line in enumerate(lines):
+        context = _Context(
+            previous=lines[i - 1] if i else None,
+            previous_role=roles[i - 1] if i else None,
+            following=lines[i + 1] if i + 1 < len(lines) else None,
+            layout=layout,
+        )
+        roles.append(_role_of(line, context, matcher, warnings))
+    return roles
+
+
+@dataclass(frozen=True)
+class _Context:
+    previous: _Line | None
+    previous_role: str | None
+    following: _Line | None
+    layout: _Layout
+
+
+def _role_of(line: _Line, context: _Context, matcher: _SectionMatcher, warnings) -> str:
+    if line.override:
+        return line.override
+    if matcher.configured and matcher.name_for(line):
+        return "section"
+    if _SOURCE_LINE.match(line.key):
+        return "source"
+    if _END_MARK.match(line.key):
+        return "body"
+    if _is_continuation(line, context) or not _has_heading_shape(line, context):
+        return "body"
+    if not matcher.configured and matcher.looks_like_section(line):
+        warnings.append(
+            ParseWarning(
+                line.number,
+                "No sections configured: this short line was taken as a section heading.",
+                code="guessed-section",
+                text=line.text,
+            )
+        )
+        return "section"
+    if matcher.configured and line.key in _KNOWN_SECTION_KEYS:
+        warnings.append(
+            ParseWarning(
+                line.number,
+                "Looks like a section heading but is not one of this bulletin's sections.",
+                code="unknown-heading",
+                text=line.text,
+            )
+        )
+    return "candidate"
+
+
+def _is_continuation(line: _Line, context: _Context) -> bool:
+    """Does the body line before stop mid-sentence and carry on into this one?
+
+    It does if it ends in a comma-like mark, or is a full line without a sentence end, or
+    is short only because this line's first word did not fit on it. A short line without
+    final punctuation otherwise ends its paragraph (carelessly), and this line is free.
+    """
+    previous = context.previous
+    if previous is None or context.previous_role != "body" or previous.last in _SENTENCE_END:
+        return False
+    if line.indented:
+        return False
+    if previous.last in _CLAUSE_MARKS:
+        return True
+    layout = context.layout
+    return not layout.is_short(previous.width) or _wrapped_before(previous, line, layout)
+
+
+def _wrapped_before(line: _Line, following: _Line, layout: _Layout) -> bool:
+    """The line ended early because the next line's leading Latin word or number was too
+    long to fit on it (pdftotext keeps such words whole)."""
+    word = _LEADING_WORD.match(following.text)
+    if word is None:
+        return False
+    return line.width + line_width(word.group()) >= _DOUBT_SHARE * layout.page_width
+
+
+_LEADING_WORD = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ][A-Za-z0-9０-９Ａ-Ｚａ-ｚ.,%％\-/]*")
+
+
+def _has_heading_shape(line: _Line, context: _Context) -> bool:
+    if not context.layout.fits_heading(line.width) or "。" in line.text:
+        return False
+    if line.last in _NOT_HEADING_END:
+        return False
+    # "……增长。”" is a sentence ending inside a quotation, not a heading.
+    if line.last in _CLOSERS and len(line.text) > 1 and line.text[-2] in _STOPS:
+        return False
+    # A wide line that stops only because the next word did not fit is body text.
+    following = context.following
+    return following is None or not _wrapped_before(line, following, context.layout)
+
+
+# ============================================================================ units
+
+
+@dataclass
+class _Unit:
+    kind: str  # section | run | para | figure | table | title | subheading
+    lines: list[_Line]
+    text: str = ""  # para: the rebuilt paragraph
+    source: _Line | None = None  # figure: its source line
+
+    @property
+    def line(self) -> int:
+        return self.lines[0].number if self.lines else (self.source.number if self.source else 0)
+
+
+def _build_units(lines, roles, layout: _Layout, warnings) -> list[_Unit]:
+    units: list[_Unit] = []
+    i = 0
+    while i < len(lines):
+        role = roles[i]
+        end = _end_of_group(roles, i)
+        if role == "body":
+            units.extend(_paragraph_units(lines[i:end], layout))
+        elif role == "candidate":
+            end = _candidate_units(lines, roles, i, end, units, warnings)
+        elif role == "source":
+            units.append(_source_unit(lines[i], warnings))
+            end = i + 1
+        elif role == "caption":
+            end = _forced_caption_unit(lines, roles, i, units)
+        elif role == "section":
+            units.append(_Unit("section", [lines[i]]))
+            end = i + 1
+        elif role == "title":
+            units.append(_Unit("title", lines[i:end]))
+        else:  # "subheading": each forced line is its own subheading
+            units.append(_Unit("subheading", [lines[i]]))
+            end = i + 1
+        i = end
+    return units
+
+
+def _end_of_group(roles: list[str], start: int) -> int:
+    end = start + 1
+    while end < len(roles) and roles[end] == roles[start]:
+        end += 1
+    return end
+
+
+def _paragraph_units(lines: list[_Line], layout: _Layout) -> list[_Unit]:
+    units, current = [], []
+    for i, line in enumerate(lines):
+        current.append(line)
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if following is None or _ends_paragraph(line, following, layout):
+            units.append(_Unit("para", current, _join_lines([ln.text for ln in current])))
+            current = []
+    return units
+
+
+def _ends_paragraph(line: _Line, following: _Line, layout: _Layout) -> bool:
+    if following.indented:
+        return True
+    if line.last not in _SENTENCE_END:
+        return False
+    if layout.is_short(line.width):
+        return True
+    # A nearly full line ending a sentence: a new paragraph only if the next line opens
+    # like one. A really full line never ends a paragraph (it may be mid-paragraph).
+    return layout.in_doubt(line.width) and bool(_PARAGRAPH_OPENER.match(following.key))
+
+
+def _join_lines(texts: list[str]) -> str:
+    """Rebuild a hard-wrapped paragraph: Chinese joins directly, Latin words with a space."""
+    parts = [texts[0]]
+    for text in texts[1:]:
+        if _needs_space(parts[-1][-1], text[0]):
+            parts.append(" ")
+        parts.append(text)
+    return "".join(parts)
+
+
+def _needs_space(before: str, after: str) -> bool:
+    if not (after.isascii() and after.isalnum()):
+        return False
+    return before.isascii() and (before.isalnum() or (before in ",.;:!?)" and after.isalpha()))
+
+
+def _candidate_units(lines, roles, start, end, units, warnings) -> int:
+    """Split a run of candidates into figure captions, tables and heading runs."""
+    run = lines[start:end]
+    following = lines[end] if end < len(lines) else None
+    if following is not None and roles[end] == "source" and _is_figure_source(lines, roles, end):
+        table_cells = _table_cells(run[1:]) if len(run) >= 4 else None
+        if table_cells:
+            units.append(_Unit("figure", [run[0]], source=following))
+            units.append(_table_unit(table_cells, warnings))
+            return end + 1
+        units.extend(_split_captions(run[:-1]))
+        units.append(_Unit("figure", [run[-1]], source=following))
+        return end + 1
+    if len(run) >= 4 and _table_cells(run):
+        units.append(_table_unit(run, warnings))
+        return end
+    units.extend(_split_captions(run))
+    return end
+
+
+def _is_figure_source(lines, roles, index: int) -> bool:
+    """资料来源/数据来源 always close a figure; a bare 来源 line followed by body text is
+    the article's attribution instead (and marks the candidate before it as a title)."""
+    match = _SOURCE_LINE.match(lines[index].key)
+    if match and match.group("figure"):
+        return True
+    return index + 1 >= len(roles) or roles[index + 1] != "body"
+
+
+def _split_captions(run: list[_Line]) -> list[_Unit]:
+    """Lines starting "图1"/"表2" are captions without a source; the rest stay runs."""
+    units: list[_Unit] = []
+    for line in run:
+        if _CAPTION_PREFIX.match(line.key):
+            units.append(_Unit("figure", [line]))
+        elif units and units[-1].kind == "run":
+            units[-1].lines.append(line)
+        else:
+            units.append(_Unit("run", [line]))
+    return units
+
+
+def _table_cells(run: list[_Line]) -> list[_Line] | None:
+    numeric = sum(1 for line in run if _NUMERIC_CELL.match(line.key))
+    return run if numeric * 3 >= len(run) and numeric >= 2 else None
+
+
+def _table_unit(cells: list[_Line], warnings) -> _Unit:
+    warnings.append(
+        ParseWarning(
+            cells[0].number,
+            f"{len(cells)} short lines read as table cells, one per row: check the columns.",
+            code="unsure-table",
+            text=cells[0].text,
+        )
+    )
+    return _Unit("table", cells)
+
+
+def _source_unit(line: _Line, warnings) -> _Unit:
+    """A source line with no caption before it: a figure's, or the article's attribution."""
+    if _SOURCE_LINE.match(line.key).group("figure"):
+        warnings.append(
+            ParseWarning(
+                line.number,
+                "Source line without a caption: kept as a figure with an empty caption.",
+                code="orphan-source",
+                text=line.text,
+            )
+        )
+        return _Unit("figure", [], source=line)
+    return _Unit("para", [line], line.text)  # the article's attribution, kept as written
+
+
+def _forced_caption_unit(lines, roles, index: int, units: list[_Unit]) -> int:
+    following = index + 1
+    if following < len(lines) and roles[following] == "source":
+        units.append(_Unit("figure", [lines[index]], source=lines[following]))
+        return following + 1
+    units.append(_Unit("figure", [lines[index]]))
+    return following
+
+
+# ============================================================================ tree
+
+
+@dataclass
+class _Evidence:
+    title: int = 0
+    subheading: int = 0
+
+    @property
+    def margin(self) -> int:
+        return self.title - self.subheading
+
+
+class _TreeBuilder:
+    def __init__(self, units: list[_Unit], matcher: _SectionMatcher, warnings: list):
+        self.units = units
+        self.matcher = matcher
+        self.warnings = warnings
+        self.sections: list[ParsedSection] = []
+        self.section: ParsedSection | None = None
+        self.article: ParsedArticle | None = None
+        self.has_body = False
+        self.article_closed = False  # after "（完）" the next heading is a title
+        self.last_subheading_run: list[_Line] | None = None
+
+    def build(self) -> list[ParsedSection]:
+        for index, unit in enumerate(self.units):
+            getattr(self, f"_add_{unit.kind}")(index, unit)
+        self._warn_empty_articles()
+        return self.sections
+
+    # --- units
+
+    def _add_section(self, index: int, unit: _Unit) -> None:
+        line = unit.lines[0]
+        title = self.matcher.name_for(line) or clean_title(line.text)
+        self._warn_section_order(line, title)
+        self.section = ParsedSection(title=title, line=line.number)
+        self.sections.append(self.section)
+        self.article = None
+        self.article_closed = False
+
+    def _add_para(self, index: int, unit: _Unit) -> None:
+        self._add_block(Paragraph(unit.text, unit.line), unit)
+        if _END_MARK.search(unit.text):
+            self.article_closed = True
+
+    def _add_figure(self, index: int, unit: _Unit) -> None:
+        caption = clean_title(unit.lines[0].text) if unit.lines else ""
+        source = unit.source.text if unit.source else None
+        self._add_block(FigureCaption(caption, source, unit.line), unit)
+
+    def _add_table(self, index: int, unit: _Unit) -> None:
+        self._add_block(Table([[line.text] for line in unit.lines], unit.line), unit)
+
+    def _add_title(self, index: int, unit: _Unit) -> None:
+        self._start_article(_join_title(unit.lines, wrapped=True), unit.lines[0])
+
+    def _add_subheading(self, index: int, unit: _Unit) -> None:
+        self._add_subheading_run(unit.lines)
+
+    def _add_run(self, index: int, unit: _Unit) -> None:
+        run = unit.lines
+        if self.article is None or self.article_closed:
+            self._start_article_from_run(run)
+        elif not self.has_body:
+            self._add_subheading_run(run)  # straight after a title: not another title
+        elif self._is_dangling(index):
+            self._keep_unknown_lines(run)
+        else:
+            self._judge_run(index, run)
+
+    # --- articles and blocks
+
+    def _ensure_section(self, line: int) -> ParsedSection:
+        if self.section is None:
+            self.warnings.append(
+                ParseWarning(
+                    line,
+                    "Text before the first section heading: put in an untitled section.",
+                    code="no-section",
+                )
+            )
+            self.section = ParsedSection(title="", line=line)
+            self.sections.append(self.section)
+        return self.section
+
+    def _start_article(self, title: str, line: _Line) -> ParsedArticle:
+        self.article = ParsedArticle(title=title, line=line.number)
+        self._ensure_section(line.number).articles.append(self.article)
+        self.has_body = False
+        self.article_closed = False
+        self.last_subheading_run = None
+        return self.article
+
+    def _ensure_article(self, line: int) -> ParsedArticle:
+        if self.article is None:
+            self.warnings.append(
+                ParseWarning(
+                    line,
+                    "Text with no title before it: put in an untitled article.",
+                    code="untitled-article",
+                )
+            )
+            self.article = ParsedArticle(title="", line=line)
+            self._ensure_section(line).articles.append(self.article)
+            self.has_body = False
+            self.last_subheading_run = None
+        return self.article
+
+    def _add_block(self, block: Block, unit: _Unit) -> None:
+        self._ensure_article(unit.line).blocks.append(block)
+        self.has_body = True
+
+    def _add_subheading_run(self, run: list[_Line]) -> None:
+        article = self._ensure_article(run[0].number)
+        if len(run) == 2 and not _is_kicker_pair(run):
+            text = _join_lines([line.text for line in run])  # a subheading that wrapped
+            article.blocks.append(Subheading(clean_title(text), run[0].number))
+        elif len(run) == 2:
+            kicker, heading = run
+            article.blocks.append(
+                Subheading(clean_title(heading.text), kicker.number, clean_title(kicker.text))
+            )
+        else:
+            if len(run) > 2:
+                self._warn(
+                    run[0],
+                    "unsure-subheading",
+                    f"{len(run)} short lines in a row: each kept as a subheading.",
+                )
+            article.blocks.extend(Subheading(clean_title(ln.text), ln.number) for ln in run)
+        self.last_subheading_run = run
+
+    def _keep_unknown_lines(self, run: list[_Line]) -> None:
+        for line in run:
+            self._warn(
+                line, "unknown-line", "Short line with nothing after it: kept as a paragraph."
+            )
+            self.article.blocks.append(Paragraph(line.text, line.number))
+
+    def _start_article_from_run(self, run: list[_Line]) -> None:
+        """A run in title position: a title, maybe wrapped, maybe with a label or subheadings."""
+        title_lines, label, rest = _split_title_run(run)
+        wrapped = title_lines[0].width >= _WRAPPED_TITLE_MIN_WIDTH
+        if len(title_lines) == 2 and not wrapped:
+            self._warn(
+                title_lines[0], "unsure-title", "Two short lines joined as a two-part title."
+            )
+        self._start_article(_join_title(title_lines, wrapped=wrapped), title_lines[0])
+        if label is not None:
+            self._warn(
+                label,
+                "unsure-subheading",
+                "Short label before a title (not a "
+                "section of this bulletin): kept as a subheading of the article.",
+            )
+            self.article.blocks.append(Subheading(clean_title(label.text), label.number))
+        if rest:
+            self._warn(
+                rest[0],
+                "unsure-subheading",
+                "Short line straight after a title: taken as a subheading.",
+            )
+            self._add_subheading_run(rest)
+
+    # --- the hard call: title of a new article or subheading of this one?
+
+    def _judge_run(self, index: int, run: list[_Line]) -> None:
+        evidence = self._weigh(index, run)
+        siblings = self.last_subheading_run is not None or self._next_sibling(index) is not None
+        is_title = evidence.margin > 0 or (evidence.margin == 0 and not siblings)
+        if abs(evidence.margin) <= 1:
+            code = "unsure-title" if is_title else "unsure-subheading"
+            what = "the title of a new article" if is_title else "a subheading"
+            self._warn(run[-1], code, f"Could be a title or a subheading; taken as {what}.")
+        if is_title:
+            self._start_article_from_run(run)
+        else:
+            self._add_subheading_run(run)
+
+    def _weigh(self, index: int, run: list[_Line]) -> _Evidence:
+        heading = run[-1]
+        evidence = _Evidence()
+        lead = self._lead(index)
+        if lead is not None:
+            evidence.title += _lead_points(lead)
+        if _numbering(heading.key):
+            evidence.subheading += 3
+        # Subheadings come in groups printed alike; a run unlike the article's patterned
+        # subheadings is rather the next title. (Plain siblings only break ties.)
+        previous = self.last_subheading_run
+        if previous is not None and _similar(previous, run):
+            evidence.subheading += 3
+        elif previous is not None and _style(previous) is not None:
+            evidence.title += 2
+        sibling = self._next_sibling(index)
+        if sibling is not None and _similar(sibling, run):
+            evidence.subheading += 3
+        if heading.last in "？！?!" or _TWO_PART.search(heading.text):
+            evidence.title += 1
+        width = _heading_width(run)
+        if width >= 16:
+            evidence.title += 1
+        elif width <= 10:
+            evidence.subheading += 1
+        if any(char.isdigit() for char in heading.key):
+            evidence.title += 1
+        return evidence
+
+    def _lead(self, index: int) -> str | None:
+        following = self.units[index + 1] if index + 1 < len(self.units) else None
+        return following.lines[0].key if following and following.kind == "para" else None
+
+    def _is_dangling(self, index: int) -> bool:
+        following = self.units[index + 1] if index + 1 < len(self.units) else None
+        return following is None or following.kind in ("section", "run", "title")
+
+    def _next_sibling(self, index: int) -> list[_Line] | None:
+        """The next run of this section if it too looks like a subheading (no dated lead)."""
+        for later in range(index + 1, len(self.units)):
+            unit = self.units[later]
+            if unit.kind in ("section", "title"):
+                return None
+            if unit.kind == "run":
+                lead = self._lead(later)
+                return unit.lines if lead is not None and _lead_points(lead) < 3 else None
+        return None
+
+    # --- warnings
+
+    def _warn(self, line: _Line, code: str, message: str) -> None:
+        self.warnings.append(ParseWarning(line.number, message, code=code, text=line.text))
+
+    def _warn_section_order(self, line: _Line, title: str) -> None:
+        if not self.matcher.configured:
+            return
+        position = self.matcher.position(title)
+        previous = self.matcher.position(self.section.title) if self.section else None
+        if position is not None and previous is not None and position <= previous:
+            self._warn(line, "section-order", "Section heading out of the configured order.")
+
+    def _warn_empty_articles(self) -> None:
+        for section in self.sections:
+            for article in section.articles:
+                if not article.blocks:
+                    self.warnings.append(
+                        ParseWarning(
+                            article.line,
+                            "Article with a title and no text.",
+                            code="empty-article",
+                            text=article.title,
+                        )
+                    )
+
+
+def _split_title_run(run: list[_Line]) -> tuple[list[_Line], _Line | None, list[_Line]]:
+    """(title lines, label line or None, remaining lines to be subheadings)."""
+    if len(run) == 1:
+        return run, None, []
+    first, second = run[0], run[1]
+    if first.width >= _WRAPPED_TITLE_MIN_WIDTH:
+        return run[:2], None, run[2:]
+    if first.width <= _LABEL_MAX_WIDTH and second.width > first.width:
+        return [second], first, run[2:]
+    if second.width < first.width and second.width <= 12:
+        return [first], None, run[1:]
+    return run[:2], None, run[2:]
+
+
+def _join_title(lines: list[_Line], *, wrapped: bool) -> str:
+    if len(lines) == 1:
+        return clean_title(lines[0].text)
+    if wrapped:
+        return clean_title(_join_lines([line.text for line in lines]))
+    return clean_title(" ".join(line.text for line in lines))  # a two-part headline
+
+
+def _heading_width(run: list[_Line]) -> float:
+    """A wrapped title counts with both its lines; a kicker pair by its heading."""
+    if len(run) >= 2 and run[0].width >= _WRAPPED_TITLE_MIN_WIDTH:
+        return run[0].width + run[1].width
+    return run[-1].width
+
+
+def _lead_points(lead: str) -> int:
+    # A dated lead ("12月14日，") is the strongest sign of a new article: it outweighs
+    # everything a lone subheading can collect except numbering plus similar siblings.
+    if _DATED_LEAD.match(lead) or _SOURCE_LINE.match(lead):
+        return 4
+    if _SOURCE_LEAD.match(lead):
+        return 2
+    return 1 if _PERIOD_LEAD.match(lead) else 0
+
+
+def _numbering(key: str) -> str | None:
+    return next((name for name, pattern in _NUMBERING if pattern.match(key)), None)
+
+
+def _style(run: list[_Line]) -> str | None:
+    """How a heading run is patterned: kicker pair, a numbering scheme, "label：text"."""
+    if _is_kicker_pair(run):
+        return "kicker"
+    key = run[-1].key
+    return _numbering(key) or ("label" if _LABEL_COLON.match(key) else None)
+
+
+def _similar(run_a: list[_Line], run_b: list[_Line]) -> bool:
+    """Two heading runs printed alike."""
+    style = _style(run_a)
+    return style is not None and style == _style(run_b)
+
+
+def _is_kicker_pair(run: list[_Line]) -> bool:
+    """Two short lines; a wide first line is rather a title that wrapped."""
+    return len(run) == 2 and run[0].width < _WRAPPED_TITLE_MIN_WIDTH

@@ -1,0 +1,403 @@
+"""Exports: metrics as CSV and XLSX, articles as JSON, a ZIP bundle per issue.
+
+Everything here is written row by row (pretix's exporters are the model): CSV is a
+generator of byte chunks a view streams, XLSX goes through openpyxl's write-only mode
+into a file, and the bundle is assembled in a temporary file. Memory stays flat however
+many rows there are (bench/exports.py measures it against django-import-export's
+in-memory export).
+
+What may be exported is decided by the querysets in ``editorial.selectors``: published
+issues and confirmed metrics only. Reads only — nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from editorial import selectors
+from editorial.models import Article, Indicator, Issue
+
+CSV_CHUNK_BYTES = 64 * 1024
+DB_CHUNK_ROWS = 2000
+ARTICLES_JSON_FORMAT = "bulletin-articles"
+ARTICLES_JSON_VERSION = 1
+
+# --- Cells ----------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
+# Characters an XLSX file cannot hold (C0 controls other than tab and line ends).
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def escape_formula(value: str) -> str:
+    """Make a text cell inert in a spreadsheet: a leading = + - @ tab or CR gets a quote.
+
+    A cell that is exactly a number (``-3.5``, ``+12%``) is data, not a formula, and is
+    left alone so spreadsheets still read it as a number.
+    """
+    if value and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def plain_decimal(value: Decimal) -> str:
+    """``65360.0000`` → ``65360``, ``-3.50`` → ``-3.5``; never an exponent."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
+def csv_cell(value) -> str:
+    """A value as CSV text: numbers plain, dates ISO 8601, text formula-escaped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return escape_formula(str(value))
+
+
+# --- Generic writers ------------------------------------------------------------------
+
+
+def stream_csv(*, headers: Iterable, rows: Iterable[Iterable]) -> Iterator[bytes]:
+    """CSV as UTF-8 byte chunks starting with a BOM, so Excel opens the Chinese intact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([csv_cell(h) for h in headers])
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
+        if buffer.tell() >= CSV_CHUNK_BYTES:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def write_xlsx(
+    target,
+    *,
+    headers: list,
+    rows: Iterable[Iterable],
+    sheet_title: str | None = None,
+    column_widths: list[int] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write one sheet to ``target`` (a path or binary file) in write-only mode.
+
+    Numbers and dates stay typed; text never becomes a formula. Returns the row count.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=(sheet_title or "Sheet1")[:31])
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(column_widths or [], start=1):
+        from openpyxl.utils import get_column_letter
+
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=_xlsx_text(str(header)))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+
+    count = 0
+    for row in rows:
+        sheet.append([_xlsx_value(sheet, value) for value in row])
+        count += 1
+        if progress and count % 5000 == 0:
+            progress(count)
+    workbook.save(target)
+    return count
+
+
+def _xlsx_text(value: str) -> str:
+    return _XLSX_ILLEGAL.sub("\ufffd", value)
+
+
+def _xlsx_value(sheet, value):
+    if value is None or isinstance(value, bool | int | float | Decimal | date | datetime):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.replace(tzinfo=None)  # Excel has no time zones
+        return value
+    text = _xlsx_text(str(value))
+    if text.startswith(FORMULA_PREFIXES):
+        from openpyxl.cell import WriteOnlyCell
+
+        # openpyxl would store "=…" as a formula; force a string cell, and mark it
+        # quote-prefixed so Excel keeps it text when someone edits it.
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return text
+
+
+# --- Metrics --------------------------------------------------------------------------
+
+METRIC_CSV_HEADERS = [
+    "bulletin", "issue", "issue_date", "indicator", "period", "period_start", "period_end",
+    "value", "unit", "yoy_percent", "sentence", "article_title", "article_url",
+]
+_METRIC_VALUES = (
+    "issue__bulletin__slug", "issue__number", "issue__issue_date", "indicator__name",
+    "period_label", "period_start", "period_end", "value", "unit", "yoy_percent",
+    "sentence", "article__title", "article_id",
+)
+
+
+def metric_xlsx_headers() -> list[str]:
+    return [
+        _("Bulletin"), _("Issue"), _("Issue date"), _("Indicator"), _("Period"),
+        _("Period start"), _("Period end"), _("Value"), _("Unit"),
+        _("Change year on year (%)"), _("Sentence"), _("Source article"), _("Article link"),
+    ]
+
+
+METRIC_XLSX_WIDTHS = [12, 8, 12, 28, 14, 12, 12, 16, 10, 14, 60, 40, 50]
+
+
+def issue_metrics(issue: Issue) -> QuerySet:
+    """The confirmed metrics of a published issue, by indicator and period."""
+    return selectors.public_metrics().filter(issue=issue).order_by(
+        "indicator__name", "period_end", "period_label", "id"
+    )
+
+
+def all_public_metrics() -> QuerySet:
+    """Every confirmed metric of every published issue, issue by issue."""
+    return selectors.public_metrics().order_by(
+        "issue__issue_date", "issue_id", "indicator__name", "period_end", "id"
+    )
+
+
+def indicator_series(indicator: Indicator) -> QuerySet:
+    """One indicator's published values over time."""
+    return selectors.public_metrics().filter(indicator=indicator).order_by(
+        "period_end", "issue__issue_date", "period_label", "id"
+    )
+
+
+def metric_rows(queryset: QuerySet) -> Iterator[tuple]:
+    """Plain tuples in METRIC_CSV_HEADERS order, read in chunks from a server-side cursor."""
+    site = settings.SITE_URL
+    issue_urls: dict[tuple[str, int], str] = {}
+    for (slug, number, issue_date, indicator, period, start, end, value, unit, yoy,
+         sentence, article_title, article_id) in queryset.values_list(*_METRIC_VALUES).iterator(
+        chunk_size=DB_CHUNK_ROWS
+    ):
+        url = ""
+        if article_id is not None:
+            key = (slug, number)
+            if key not in issue_urls:
+                issue_urls[key] = article_url_prefix(slug, number)
+            url = f"{site}{issue_urls[key]}{article_id}/"
+        yield (slug, number, issue_date, indicator, period, start, end, value, unit, yoy,
+               sentence, article_title or "", url)
+
+
+def article_url_prefix(bulletin_slug: str, number: int) -> str:
+    """The path of an issue's articles up to the article id (one reverse() per issue)."""
+    marker = 987654321
+    path = reverse(
+        "editorial:article",
+        kwargs={"bulletin_slug": bulletin_slug, "number": number, "article_id": marker},
+    )
+    return path[: path.rindex(str(marker))]
+
+
+def stream_metrics_csv(queryset: QuerySet) -> Iterator[bytes]:
+    return stream_csv(headers=METRIC_CSV_HEADERS, rows=metric_rows(queryset))
+
+
+def write_metrics_xlsx(
+    target, queryset: QuerySet, *, sheet_title: str = "", progress=None
+) -> int:
+    return write_xlsx(
+        target,
+        headers=metric_xlsx_headers(),
+        rows=metric_rows(queryset),
+        sheet_title=sheet_title or _("Key figures"),
+        column_widths=METRIC_XLSX_WIDTHS,
+        progress=progress,
+    )
+
+
+def metrics_xlsx_file(queryset: QuerySet, *, sheet_title: str = ""):
+    """An anonymous temporary file holding the workbook, rewound for reading.
+
+    The caller streams and closes it (FileResponse does); it is never named on disk.
+    """
+    spool = tempfile.TemporaryFile(suffix=".xlsx")
+    write_metrics_xlsx(spool, queryset, sheet_title=sheet_title)
+    spool.seek(0)
+    return spool
+
+
+# --- Articles -------------------------------------------------------------------------
+
+
+def articles_document(issue: Issue) -> dict:
+    """A published issue's articles as plain data (docs/articles-json-schema.json)."""
+    site = settings.SITE_URL
+    articles = (
+        Article.objects.filter(issue=issue)
+        .select_related("section")
+        .prefetch_related("tags", "figures")
+        .order_by("section__position", "section_id", "position", "id")
+    )
+    return {
+        "format": ARTICLES_JSON_FORMAT,
+        "version": ARTICLES_JSON_VERSION,
+        "bulletin": {"slug": issue.bulletin.slug, "name": issue.bulletin.name},
+        "issue": {
+            "number": issue.number,
+            "volume": issue.volume,
+            "title": issue.display_title,
+            "issue_date": issue.issue_date.isoformat(),
+            "published_at": issue.published_at.isoformat() if issue.published_at else None,
+            "erratum": issue.erratum,
+            "url": site + issue.get_absolute_url(),
+        },
+        "articles": [_article_data(article, issue, site) for article in articles],
+    }
+
+
+def _article_data(article: Article, issue: Issue, site: str) -> dict:
+    article.issue = issue  # get_absolute_url reads issue.bulletin; no query per article
+    return {
+        "id": article.pk,
+        "section": {
+            "name": article.section.name,
+            "slug": article.section.slug,
+            "position": article.section.position,
+        },
+        "position": article.position,
+        "title": article.title,
+        "subtitle": article.subtitle,
+        "source": article.source,
+        "source_url": article.source_url,
+        "author": article.author,
+        "original_date": article.original_date.isoformat() if article.original_date else None,
+        "summary": article.summary,
+        "body_html": article.body,
+        "tags": sorted(tag.name for tag in article.tags.all()),
+        "figures": [
+            {
+                "position": figure.position,
+                "caption": figure.caption,
+                "source_line": figure.source_line,
+                "image_url": _absolute(site, figure.image.url) if figure.image else None,
+            }
+            for figure in sorted(article.figures.all(), key=lambda f: (f.position, f.pk))
+        ],
+        "url": site + article.get_absolute_url(),
+    }
+
+
+def _absolute(site: str, url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else site + "/" + url.lstrip("/")
+
+
+def articles_json_bytes(issue: Issue) -> bytes:
+    return json.dumps(articles_document(issue), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+# --- Renditions and the bundle --------------------------------------------------------
+
+
+def export_basename(issue: Issue) -> str:
+    return f"{issue.bulletin.slug}-{issue.number}"
+
+
+def write_issue_bundle(target, issue: Issue) -> list[str]:
+    """A ZIP of everything published for the issue; returns the member names.
+
+    Members: metrics CSV and XLSX, articles JSON, and the current PDF and HTML when
+    they have been rendered. Each is copied in chunks; nothing is held whole in memory.
+    """
+    base = export_basename(issue)
+    names = []
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        name = f"{base}-metrics.csv"
+        with bundle.open(name, "w", force_zip64=True) as member:
+            for chunk in stream_metrics_csv(issue_metrics(issue)):
+                member.write(chunk)
+        names.append(name)
+
+        with tempfile.TemporaryFile(suffix=".xlsx") as workbook:
+            write_metrics_xlsx(workbook, issue_metrics(issue), sheet_title=base)
+            workbook.seek(0)
+            name = f"{base}-metrics.xlsx"
+            with bundle.open(name, "w", force_zip64=True) as member:
+                shutil.copyfileobj(workbook, member, CSV_CHUNK_BYTES)
+            names.append(name)
+
+        name = f"{base}-articles.json"
+        bundle.writestr(name, articles_json_bytes(issue))
+        names.append(name)
+
+        for rendition in selectors.current_renditions(issue):
+            name = f"{base}.{rendition.kind}"
+            with rendition.file.open("rb") as source, bundle.open(
+                name, "w", force_zip64=True
+            ) as member:
+                shutil.copyfileobj(source, member, CSV_CHUNK_BYTES)
+            names.append(name)
+    return names
+
+
+def issue_bundle_file(issue: Issue):
+    """The bundle in an anonymous temporary file, rewound for reading."""
+    spool = tempfile.TemporaryFile(suffix=".zip")
+    write_issue_bundle(spool, issue)
+    spool.seek(0)
+    return spool
+
+
+# --- Any django-import-export resource, streamed --------------------------------------
+
+
+def stream_resource_csv(resource, queryset: QuerySet | None = None) -> Iterator[bytes]:
+    """A resource's export (the same columns as the admin's) streamed as CSV.
+
+    ``resource.export()`` builds a whole tablib Dataset first; this renders one row at a
+    time from a chunked cursor, for tables as large as the subscriber list.
+    """
+    if queryset is None:
+        queryset = resource.get_queryset()
+    fields = resource.get_export_fields()
+    headers = resource.get_export_headers()
+
+    def rows():
+        for instance in queryset.iterator(chunk_size=DB_CHUNK_ROWS):
+            yield [resource.export_field(field, instance) for field in fields]
+
+    return stream_csv(headers=headers, rows=rows())

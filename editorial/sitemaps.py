@@ -1,0 +1,79 @@
+"""sitemap.xml: an index over bulletins, sections, issues, articles and indicators.
+
+Only published issues and their articles are listed. Django pages each sitemap at
+50,000 URLs, so a large archive simply gets more pages in the index.
+"""
+
+from __future__ import annotations
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from editorial import selectors
+from editorial.models import Bulletin, Section
+
+
+class BulletinSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self):
+        return Bulletin.objects.order_by("pk")
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self):
+        return Section.objects.select_related("bulletin").order_by("pk")
+
+    def location(self, section):
+        return reverse("editorial:section", args=[section.bulletin.slug, section.slug])
+
+
+class IssueSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.8
+
+    def items(self):
+        return selectors.public_issues().order_by("pk").only(
+            "pk", "number", "updated_at", "bulletin__slug"
+        )
+
+    def lastmod(self, issue):
+        return issue.updated_at
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "yearly"
+    priority = 0.5
+
+    def items(self):
+        return (
+            selectors.public_articles()
+            .select_related(None)
+            .select_related("issue__bulletin")
+            .order_by("pk")
+            .only("pk", "updated_at", "issue__number", "issue__updated_at", "issue__bulletin__slug")
+        )
+
+    def lastmod(self, article):
+        return max(article.updated_at, article.issue.updated_at)
+
+
+class IndicatorSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self):
+        return selectors.public_indicators().order_by("pk")
+
+
+SITEMAPS = {
+    "bulletins": BulletinSitemap,
+    "sections": SectionSitemap,
+    "issues": IssueSitemap,
+    "articles": ArticleSitemap,
+    "indicators": IndicatorSitemap,
+}

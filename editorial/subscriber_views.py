@@ -1,0 +1,232 @@
+"""The subscriber's page, signed downloads and unsubscribing — no password, signed links.
+
+Thin: every check of a link and every change goes through editorial.services.delivery.
+Pages speak the subscriber's language, are never cached, and send no Referer (the
+link's token is in the URL).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django import forms
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from editorial.models import Metric, Rendition, Subscription
+from editorial.services import delivery
+from editorial.services.delivery import LinkRefused
+from editorial.services.errors import ServiceError
+
+REFUSAL_STATUS = {"invalid": 404, "expired": 410, "revoked": 403, "gone": 404}
+ISSUES_SHOWN = 24
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _refused(request, error: LinkRefused, *, token: str):
+    response = render(
+        request,
+        "subscriber/refused.html",
+        {"message": str(error), "code": error.code, "token": token,
+         "can_renew": error.code == "expired"},
+        status=REFUSAL_STATUS.get(error.code, 404),
+    )
+    return _private(response)
+
+
+class SubscriptionChoicesForm(forms.Form):
+    formats = forms.MultipleChoiceField(
+        label=_("Formats"),
+        choices=Subscription.Format.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one format, or unsubscribe.")},
+    )
+    sections = forms.ModelMultipleChoiceField(
+        label=_("Only these sections"),
+        help_text=_("Leave empty for the whole issue."),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, subscription: Subscription, *args, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "formats": delivery.subscription_formats(subscription),
+                "sections": list(subscription.sections.values_list("pk", flat=True)),
+            },
+        )
+        super().__init__(*args, prefix=f"s{subscription.pk}", **kwargs)
+        self.fields["sections"].queryset = subscription.bulletin.sections.order_by("position", "id")
+
+
+def _issue_rows(subscription: Subscription) -> list[dict]:
+    """The subscription's latest issues, each with fresh signed links to its files."""
+    issues = list(delivery.subscription_issues(subscription)[:ISSUES_SHOWN])
+    ids = [issue.pk for issue in issues]
+    files = defaultdict(set)
+    for issue_id, kind in Rendition.objects.filter(
+        issue_id__in=ids, is_current=True, state=Rendition.State.SUCCEEDED
+    ).exclude(file="").values_list("issue_id", "kind"):
+        files[issue_id].add(kind)
+    with_metrics = set(
+        Metric.objects.filter(issue_id__in=ids, status=Metric.Status.CONFIRMED).values_list(
+            "issue_id", flat=True
+        )
+    )
+    rows = []
+    for issue in issues:
+        links = {}
+        for kind in ("pdf", "html"):
+            if kind in files[issue.pk]:
+                links[kind] = delivery.download_url(subscription=subscription, issue=issue, kind=kind)
+        if issue.pk in with_metrics:
+            links["metrics"] = delivery.download_url(
+                subscription=subscription, issue=issue, kind="metrics"
+            )
+        rows.append({"issue": issue, "links": links, "web": issue.get_absolute_url()})
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def subscriber_page(request, token: str):
+    try:
+        subscriber = delivery.subscriber_from_page_token(token)
+    except LinkRefused as error:
+        return _refused(request, error, token=token)
+    subscriptions = list(
+        subscriber.subscriptions.select_related("bulletin").order_by("bulletin__name")
+    )
+    forms_by_id = {s.pk: SubscriptionChoicesForm(s) for s in subscriptions}
+    errors: dict[int, str] = {}
+    with translation.override(subscriber.language):
+        if request.method == "POST":
+            subscription = get_object_or_404(
+                Subscription, pk=request.POST.get("subscription") or 0, subscriber=subscriber
+            )
+            try:
+                if request.POST.get("action") == "unsubscribe":
+                    delivery.cancel_subscription(subscription=subscription, page_token=token)
+                    return redirect(f"{request.path}?done=unsubscribed")
+                form = SubscriptionChoicesForm(subscription, request.POST)
+                forms_by_id[subscription.pk] = form
+                if form.is_valid():
+                    delivery.change_subscription(
+                        subscription=subscription,
+                        formats=form.cleaned_data["formats"],
+                        section_ids=[s.pk for s in form.cleaned_data["sections"]],
+                        page_token=token,
+                    )
+                    return redirect(f"{request.path}?done=saved")
+            except ServiceError as error:
+                errors[subscription.pk] = str(error)
+        entries = []
+        for subscription in subscriptions:
+            refusal = delivery.subscription_refusal(subscription)
+            entries.append(
+                {
+                    "subscription": subscription,
+                    "active": not refusal,
+                    "refusal": refusal,
+                    "period": delivery.subscription_period(subscription),
+                    "form": forms_by_id[subscription.pk],
+                    "error": errors.get(subscription.pk, ""),
+                    "issues": [] if refusal else _issue_rows(subscription),
+                }
+            )
+        response = render(
+            request,
+            "subscriber/page.html",
+            {
+                "subscriber": subscriber,
+                "entries": entries,
+                "done": request.GET.get("done", ""),
+                "link_days": delivery.link_max_age().days,
+            },
+            status=400 if errors or any(e["form"].errors for e in entries) else 200,
+        )
+    return _private(response)
+
+
+def download(request, token: str):
+    try:
+        grant = delivery.download_from_token(token)
+    except LinkRefused as error:
+        return _refused(request, error, token=token)
+    issue, stem = grant.issue, delivery.issue_file_stem(grant.issue)
+    if grant.kind == "metrics":
+        with translation.override(grant.subscription.subscriber.language):
+            workbook = delivery.metrics_workbook(issue=issue, subscription=grant.subscription)
+        response = HttpResponse(workbook, content_type=delivery.XLSX_MIME)
+        response["Content-Disposition"] = f'attachment; filename="{stem}-metrics.xlsx"'
+        return _private(response)
+    rendition = delivery.current_rendition(issue, grant.kind)
+    if rendition is None:
+        with translation.override(grant.subscription.subscriber.language):
+            response = render(
+                request,
+                "subscriber/refused.html",
+                {"message": _("This file is not ready yet. Please try again later."),
+                 "code": "not-ready"},
+                status=404,
+            )
+        return _private(response)
+    try:
+        handle = rendition.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("rendition file missing") from exc
+    if grant.kind == "pdf":
+        response = FileResponse(handle, as_attachment=True, filename=f"{stem}.pdf",
+                                content_type="application/pdf")
+    else:
+        response = FileResponse(handle, content_type="text/html; charset=utf-8")
+        # The rendition is self-contained; it may not load or run anything.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+        )
+    return _private(response)
+
+
+@csrf_exempt  # RFC 8058 one-click: mail providers POST without cookies; the token is the key
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    try:
+        if request.method == "POST":
+            subscription = delivery.unsubscribe_by_link(token=token)
+        else:
+            subscription = delivery.subscription_from_unsubscribe_token(token)
+    except LinkRefused as error:
+        return _refused(request, error, token=token)
+    subscriber = subscription.subscriber
+    with translation.override(subscriber.language):
+        response = render(
+            request,
+            "subscriber/unsubscribe.html",
+            {
+                "subscription": subscription,
+                "done": subscription.cancelled_at is not None,
+                "just_now": request.method == "POST",
+            },
+        )
+    return _private(response)
+
+
+@require_POST
+def renew_link(request, token: str):
+    """Mail a fresh page link to whoever an expired link was sent to — never elsewhere."""
+    subscriber = delivery.subscriber_for_renewal(token)
+    if subscriber is not None:
+        delivery.send_page_link(subscriber=subscriber)
+    # The same answer whatever happened: the page tells nobody who subscribes.
+    return _private(render(request, "subscriber/renewed.html"))

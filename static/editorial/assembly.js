@@ -1,0 +1,54 @@
+// Drag-and-drop for the issue assembly view. It only rewrites each article's section
+// select and position input; the form posts those, so the page works without it.
+(function () {
+  "use strict";
+  var dragged = null;
+
+  function renumber() {
+    document.querySelectorAll(".assembly-list").forEach(function (list) {
+      list.querySelectorAll(".assembly-item").forEach(function (item, index) {
+        item.querySelector(".section-input").value = list.dataset.section;
+        item.querySelector(".position-input").value = index + 1;
+      });
+    });
+  }
+
+  function itemAfter(list, y) {
+    var items = Array.prototype.slice.call(list.querySelectorAll(".assembly-item:not(.dragging)"));
+    for (var i = 0; i < items.length; i++) {
+      var box = items[i].getBoundingClientRect();
+      if (y < box.top + box.height / 2) { return items[i]; }
+    }
+    return null;
+  }
+
+  document.querySelectorAll(".assembly-item[draggable=true]").forEach(function (item) {
+    item.addEventListener("dragstart", function (event) {
+      dragged = item;
+      item.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", item.dataset.article);
+    });
+    item.addEventListener("dragend", function () {
+      item.classList.remove("dragging");
+      dragged = null;
+      renumber();
+    });
+  });
+
+  document.querySelectorAll(".assembly-list").forEach(function (list) {
+    list.addEventListener("dragover", function (event) {
+      if (!dragged) { return; }
+      event.preventDefault();
+      list.classList.add("drop-target");
+      var after = itemAfter(list, event.clientY);
+      if (after) { list.insertBefore(dragged, after); } else { list.appendChild(dragged); }
+    });
+    list.addEventListener("dragleave", function () { list.classList.remove("drop-target"); });
+    list.addEventListener("drop", function (event) {
+      event.preventDefault();
+      list.classList.remove("drop-target");
+      renumber();
+    });
+  });
+})();
