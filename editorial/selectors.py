@@ -200,26 +200,23 @@ def get_public_figure(*, bulletin_slug: str, number: int, article_id: int, figur
 # --- Renditions ------------------------------------------------------------------------------
 
 
+def current_rendition_files(issue: Issue):
+    """The issue's current renditions that have a file.
+
+    Not filtered on state: a re-render keeps the current row pointing at the last good
+    file while it runs, and after it fails; that file is what readers should get.
+    """
+    return Rendition.objects.filter(issue=issue, is_current=True).exclude(file="")
+
+
 def current_renditions(issue: Issue) -> list[Rendition]:
-    """The issue's current, finished renditions (PDF first). One query."""
-    return list(
-        Rendition.objects.filter(
-            issue=issue, is_current=True, state=Rendition.State.SUCCEEDED
-        )
-        .exclude(file="")
-        .order_by("-kind")
-    )
+    """The issue's current renditions with a file (PDF first). One query."""
+    return list(current_rendition_files(issue).order_by("-kind"))
 
 
 def get_public_rendition(*, bulletin_slug: str, number: int, kind: str) -> Rendition:
     issue = get_public_issue(bulletin_slug=bulletin_slug, number=number)
-    rendition = (
-        Rendition.objects.filter(
-            issue=issue, kind=kind, is_current=True, state=Rendition.State.SUCCEEDED
-        )
-        .exclude(file="")
-        .first()
-    )
+    rendition = current_rendition_files(issue).filter(kind=kind).first()
     if rendition is None:
         raise Http404("No such rendition")
     rendition.issue = issue

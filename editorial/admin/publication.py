@@ -118,7 +118,8 @@ class IssueAdmin(
             if obj.state in (workflow.IssueState.ASSEMBLING, workflow.IssueState.IN_REVIEW):
                 context["issue_blockers"] = issue_blockers(obj)
             context["extra_object_tools"] = [
-                (_("Arrange articles"), reverse("admin:editorial_issue_assemble", args=[obj.pk]))
+                (_("Arrange articles"), reverse("admin:editorial_issue_assemble", args=[obj.pk])),
+                (_("Preview link"), reverse("editorial:preview_link", args=[obj.pk])),
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 

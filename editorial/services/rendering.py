@@ -745,7 +745,6 @@ def public_issues_missing_renditions() -> dict[int, list[str]]:
 
 def current_renditions(issue: Issue) -> dict[str, Rendition]:
     """The issue's current renditions that have a file, by kind (downloads, e-mail)."""
-    return {
-        rendition.kind: rendition
-        for rendition in Rendition.objects.filter(issue=issue, is_current=True).exclude(file="")
-    }
+    from editorial.selectors import current_rendition_files
+
+    return {rendition.kind: rendition for rendition in current_rendition_files(issue)}

@@ -300,17 +300,20 @@ def test_rendition_downloads(client, site):
     page(client, reverse("editorial:rendition", args=["xxcy", 48, "docx"]), status=404)
 
 
-def test_superseded_failed_or_missing_renditions_are_not_offered(client, site):
+def test_superseded_or_missing_renditions_are_not_offered(client, site):
     pdf = site.renditions["pdf"]
     pdf.is_current = False
     pdf.save()
     page(client, reverse("editorial:rendition", args=["xxcy", 48, "pdf"]), status=404)
+    # A re-render that failed keeps offering the last good file.
     html = site.renditions["html"]
     html.state = Rendition.State.FAILED
     html.save()
+    page(client, reverse("editorial:rendition", args=["xxcy", 48, "html"]))
+    Rendition.objects.filter(pk=html.pk).update(file="")
     page(client, reverse("editorial:rendition", args=["xxcy", 48, "html"]), status=404)
     assert "Downloads" not in text_of(page(client, site.issue.get_absolute_url()))
-    Rendition.objects.filter(pk=html.pk).update(state=Rendition.State.SUCCEEDED)
+    Rendition.objects.filter(pk=html.pk).update(file=html.file.name)
     html.file.delete(save=False)
     page(client, reverse("editorial:rendition", args=["xxcy", 48, "html"]), status=404)
 

@@ -91,3 +91,11 @@ def test_published_issue_cannot_be_rearranged_or_edited(client, editor_user, bul
     client.force_login(editor_user)
     page = client.get(reverse("admin:editorial_article_change", args=[article.pk]))
     assert 'name="title"' not in page.content.decode()  # shown read-only
+
+
+def test_issue_page_offers_arrangement_and_a_preview_link(client, editor_user, bulletin):
+    issue = IssueFactory(bulletin=bulletin)
+    client.force_login(editor_user)
+    html = client.get(reverse("admin:editorial_issue_change", args=[issue.pk])).content.decode()
+    assert reverse("admin:editorial_issue_assemble", args=[issue.pk]) in html
+    assert reverse("editorial:preview_link", args=[issue.pk]) in html
