@@ -48,7 +48,9 @@ def production_env(**extra):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "ALLOWED_HOSTS"}
+        # Test-run settings (the browser tests allow async-unsafe ORM use) stay behind.
+        if key not in {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "ALLOWED_HOSTS",
+                       "DJANGO_ALLOW_ASYNC_UNSAFE", "WHITENOISE_USE_FINDERS"}
     }
     env.update(
         DJANGO_SETTINGS_MODULE="bulletin.settings",
