@@ -37,7 +37,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
-from django.db import connections
+from django.db import connections, models
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -418,6 +418,7 @@ class NaturalKeyResource(resources.ModelResource):
             )
         self._lock_table()
         self.duplicate_rows = self._find_duplicate_keys(dataset)
+        self._prefetched = self.prefetch_instances(dataset)
 
     def after_import(self, dataset, result, **kwargs):
         # ModelResource.after_import resets the id sequence to max(id) whenever rows were
@@ -529,7 +530,42 @@ class NaturalKeyResource(resources.ModelResource):
                 }
             )
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Field validation and check constraints, without a query per unique constraint.
+
+        Uniqueness needs no per-row query here: keys repeated inside the file are
+        refused before any row is read, existing rows are found by their natural key
+        (so they are updated, not inserted again), and the table lock keeps other
+        imports out until this one commits. The database's unique constraints stay the
+        final guard.
+        """
+        errors = dict(import_validation_errors or {})
+        if self._meta.clean_model_instances:
+            try:
+                instance.full_clean(
+                    exclude=errors.keys(), validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+            for constraint in instance._meta.constraints:
+                if isinstance(constraint, models.CheckConstraint):
+                    try:
+                        constraint.validate(type(instance), instance, exclude=set(errors))
+                    except ValidationError as exc:
+                        errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    # Existing rows by natural key, loaded once per file (see MetricResource) ----------
+
+    def prefetch_instances(self, dataset) -> dict[tuple, models.Model] | None:
+        """{natural key: instance} of the rows the file may update; None to look each up."""
+        return None
+
     def get_instance(self, instance_loader, row):
+        prefetched = getattr(self, "_prefetched", None)
+        if prefetched is not None:
+            return prefetched.get(self.natural_key(row))
         try:
             return super().get_instance(instance_loader, row)
         except (ValueError, ObjectDoesNotExist, ValidationError):
@@ -663,6 +699,29 @@ class MetricResource(NaturalKeyResource):
         super().import_instance(instance, row, **kwargs)
         if not instance.unit and instance.indicator_id:
             instance.unit = instance.indicator.unit
+
+    def prefetch_instances(self, dataset):
+        """The metrics of the issues the file names, in one query (not one per row)."""
+        headers = dataset.headers or []
+        if "bulletin" not in headers or "issue" not in headers:
+            return None
+        wanted = {
+            (_key_part(row.get("bulletin")), _key_part(row.get("issue")))
+            for row in dataset.dict
+        }
+        query = models.Q(pk__in=[])
+        for slug, number in wanted:
+            if slug and number.isdigit():
+                query |= models.Q(issue__bulletin__slug=slug, issue__number=int(number))
+        return {
+            (
+                _key_part(metric.indicator.name),
+                _key_part(metric.issue.bulletin.slug),
+                _key_part(metric.issue.number),
+                _key_part(metric.period_label),
+            ): metric
+            for metric in Metric.objects.filter(query).select_related("indicator", "issue__bulletin")
+        }
 
 
 class ArticleResource(NaturalKeyResource):
@@ -858,20 +917,18 @@ def import_table(
     if not len(dataset):
         raise ImportRefused(_("The file has no rows below its header row."), code="empty")
 
-    passes = [True] if dry_run else [True, False]
-    for is_dry_run in passes:
-        resource = resource_class()
-        result = resource.import_data(
-            dataset, dry_run=is_dry_run, user=user, file_name=file_name
+    # One pass in one transaction: NaturalKeyResource.import_data rolls the whole file
+    # back when any row is bad, so every row is validated and nothing is half-saved.
+    resource = resource_class()
+    result = resource.import_data(dataset, dry_run=dry_run, user=user, file_name=file_name)
+    problems = describe_problems(result, resource)
+    if problems:
+        rows_with_problems = len({p.row for p in problems})
+        raise TableImportRefused(
+            _("Nothing was imported: %(bad)s of %(total)s rows have problems.")
+            % {"bad": rows_with_problems, "total": len(dataset)},
+            problems=problems,
         )
-        problems = describe_problems(result, resource)
-        if problems:
-            rows_with_problems = len({p.row for p in problems})
-            raise TableImportRefused(
-                _("Nothing was imported: %(bad)s of %(total)s rows have problems.")
-                % {"bad": rows_with_problems, "total": len(dataset)},
-                problems=problems,
-            )
     totals = result.totals
     return TableImportReport(
         table=opts.model_name,

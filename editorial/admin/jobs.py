@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from editorial.models import ImportJob, Issue, Rendition
+from editorial.models import ImportJob, ImportWarning, Issue, Rendition
 from editorial.services import rendering
 from editorial.services.errors import PermissionRefused
 
@@ -78,3 +78,38 @@ class RenditionAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             return None
         return HttpResponseRedirect(progress_url(ids))
+
+
+@admin.action(description=gettext_lazy("Mark the selected warnings as resolved"))
+def resolve_import_warnings(modeladmin, request, queryset):
+    from editorial.services.errors import ServiceError
+    from editorial.services.reviewing import resolve_import_warning
+
+    done = 0
+    for warning in queryset.filter(resolved=False):
+        try:
+            resolve_import_warning(warning=warning, user=request.user)
+            done += 1
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+            return
+    messages.success(request, _("%(count)s warnings resolved.") % {"count": done})
+
+
+@admin.register(ImportWarning)
+class ImportWarningAdmin(admin.ModelAdmin):
+    """The parser's doubts about an imported issue; an issue is approved only when none
+    is left unresolved."""
+
+    list_display = ("issue", "line", "code", "text", "message", "resolved", "resolved_by")
+    list_filter = ("resolved", "code", "issue__bulletin", "issue")
+    search_fields = ("text", "message")
+    list_select_related = ("issue__bulletin", "resolved_by")
+    readonly_fields = [f.name for f in ImportWarning._meta.fields]
+    actions = [resolve_import_warnings]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

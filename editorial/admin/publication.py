@@ -117,6 +117,17 @@ class IssueAdmin(
         if obj is not None:
             if obj.state in (workflow.IssueState.ASSEMBLING, workflow.IssueState.IN_REVIEW):
                 context["issue_blockers"] = issue_blockers(obj)
+                context["blocker_links"] = [
+                    (_("Key figures to confirm"),
+                     reverse("admin:editorial_metric_changelist")
+                     + f"?issue__id__exact={obj.pk}&status__exact=suggested"),
+                    (_("Import warnings to resolve"),
+                     reverse("admin:editorial_importwarning_changelist")
+                     + f"?issue__id__exact={obj.pk}&resolved__exact=0"),
+                    (_("Articles of this issue"),
+                     reverse("admin:editorial_article_changelist")
+                     + f"?issue__id__exact={obj.pk}"),
+                ]
             context["extra_object_tools"] = [
                 (_("Arrange articles"), reverse("admin:editorial_issue_assemble", args=[obj.pk])),
                 (_("Preview link"), reverse("editorial:preview_link", args=[obj.pk])),

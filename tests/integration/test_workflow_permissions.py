@@ -208,3 +208,26 @@ def test_schedule_needs_a_future_time():
         publishing.schedule_issue(
             issue=issue, user=publisher, release_at=timezone.now() - timedelta(minutes=1)
         )
+
+
+def test_editor_clears_the_gates_from_the_admin(client):
+    from editorial.models import ImportWarning
+    from tests.factories import IndicatorFactory
+
+    editor = UserFactory(username="ed2", roles=[EDITOR])
+    issue = ready_issue(IssueState.ASSEMBLING)
+    metric = Metric.objects.create(indicator=IndicatorFactory(confirmed=False), issue=issue,
+                                   value=1, status=Metric.Status.SUGGESTED)
+    warning = ImportWarning.objects.create(issue=issue, line=3, code="unsure-title", message="?")
+    client.force_login(editor)
+    page = client.get(reverse("admin:editorial_issue_change", args=[issue.pk])).content.decode()
+    assert "status__exact=suggested" in page and "resolved__exact=0" in page
+    client.post(reverse("admin:editorial_metric_changelist"),
+                {"action": "confirm_metrics", "_selected_action": [metric.pk]})
+    client.post(reverse("admin:editorial_importwarning_changelist"),
+                {"action": "resolve_import_warnings", "_selected_action": [warning.pk]})
+    metric.refresh_from_db()
+    warning.refresh_from_db()
+    assert metric.status == Metric.Status.CONFIRMED and metric.indicator.confirmed
+    assert warning.resolved and warning.resolved_by == editor
+    assert reviewing.issue_blockers(issue) == []

@@ -13,13 +13,15 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from editorial.models import Bulletin, Section
+from editorial.models import Bulletin, Metric, Section
 from editorial.services import importing
 from editorial.services.publishing import publish_back_catalogue_issue
+from editorial.services.reviewing import set_metric_status
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-SAMPLE_ISSUES = [FIXTURES / "bulletins" / "xxcy-2020-48.txt"]
+# (file, issue number): the number is printed on the PDF, not in the extracted text.
+SAMPLE_ISSUES = [(FIXTURES / "bulletins" / "xxcy-2020-48.txt", 48)]
 SECTIONS = ["产业环境", "运营竞争", "技术情报", "企业情报", "海外借鉴"]
 SECTION_SLUGS = ["environment", "competition", "technology", "companies", "overseas"]
 
@@ -39,8 +41,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         bulletin = self._bulletin()
         users = self._users()
-        for path in SAMPLE_ISSUES:
-            self._sample_issue(bulletin, path, publisher=users["publisher"])
+        for path, number in SAMPLE_ISSUES:
+            self._sample_issue(bulletin, path, number, editor=users["editor"],
+                               publisher=users["publisher"])
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at /admin/ as:"))
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {password:<22} {role or '超级用户 superuser'}")
@@ -79,13 +82,17 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
-    def _sample_issue(self, bulletin: Bulletin, path: Path, *, publisher) -> None:
+    def _sample_issue(self, bulletin: Bulletin, path: Path, number: int, *, editor, publisher):
+        if bulletin.issues.filter(number=number).exists():
+            return
         parsed = importing.parse_upload(
             data=path.read_bytes(), filename=path.name, sections=importing.section_names(bulletin)
         )
-        issue_date = parsed.issue_date
-        if bulletin.issues.filter(issue_date=issue_date).exists():
-            return
-        issue = importing.import_bulletin(parsed=parsed, bulletin=bulletin, user=publisher)
+        issue = importing.import_bulletin(
+            parsed=parsed, bulletin=bulletin, user=editor, number=number
+        )
+        # The demo's editor has checked the proposed key figures, so indicators have data.
+        for metric in issue.metrics.select_related("indicator"):
+            set_metric_status(metric=metric, status=Metric.Status.CONFIRMED, user=editor)
         publish_back_catalogue_issue(issue=issue, user=publisher)
         self.stdout.write(f"Imported and published {issue.display_title}")
