@@ -33,6 +33,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# Refresh the catalogues after changing user-facing text; translate the new entries in
+# editorial/locale/zh_Hans/LC_MESSAGES/django.po (clear any "fuzzy" flag), then compile.
 messages: $(STAMP)
-	cd editorial && DEBUG=1 ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
-	cd editorial && DEBUG=1 ../$(PY) ../manage.py compilemessages
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete \
+		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=test-artifacts --ignore=staticfiles
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv

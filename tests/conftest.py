@@ -4,6 +4,9 @@ from django.conf import settings
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER
 from tests.factories import ArticleFactory, BulletinFactory, IssueFactory, UserFactory
 
+# Real Celery workers and a private Redis, for the tests that need them.
+pytest_plugins = ["tests.integration.celery_worker"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():

@@ -29,6 +29,13 @@ from editorial.services import delivery as delivery_service
 from editorial.services.errors import ServiceError
 
 
+def _report_requeued(modeladmin, request, total: int) -> None:
+    modeladmin.message_user(
+        request, _("%(count)d failed deliveries queued again.") % {"count": total},
+        messages.SUCCESS,
+    )
+
+
 @admin.action(description=gettext_lazy("Resend failed deliveries"))
 def resend_failed_deliveries(modeladmin, request, queryset):
     """IssueAdmin action: re-queue every failed delivery of the selected issues."""
@@ -39,12 +46,7 @@ def resend_failed_deliveries(modeladmin, request, queryset):
     except ServiceError as error:
         modeladmin.message_user(request, str(error), messages.ERROR)
         return
-    modeladmin.message_user(
-        request,
-        _("%(count)d failed deliveries queued again.")
-        % {"count": total},
-        messages.SUCCESS,
-    )
+    _report_requeued(modeladmin, request, total)
 
 
 @admin.action(description=gettext_lazy("Resend the selected failed deliveries"))
@@ -65,12 +67,7 @@ def resend_selected_deliveries(modeladmin, request, queryset):
     except ServiceError as error:
         modeladmin.message_user(request, str(error), messages.ERROR)
         return
-    modeladmin.message_user(
-        request,
-        _("%(count)d failed deliveries queued again.")
-        % {"count": total},
-        messages.SUCCESS,
-    )
+    _report_requeued(modeladmin, request, total)
 
 
 class IssueDeliveryAdminMixin:

@@ -204,6 +204,7 @@ class CeleryWorker:
         concurrency: int = 1,
         name: str = "test-worker",
         conf: dict | None = None,
+        beat: bool = False,
     ):
         self.broker_url = broker_url
         self.log_path = log_path
@@ -213,6 +214,7 @@ class CeleryWorker:
         self.concurrency = concurrency
         self.name = name
         self.conf = {**TEST_CONF, **(conf or {})}
+        self.beat = beat  # run celery beat inside the worker (-B), schedule file beside the log
         self.process: subprocess.Popen | None = None
         self._log_offset = 0
 
@@ -223,6 +225,7 @@ class CeleryWorker:
             "-Q", ",".join(self.queues), "--loglevel", "INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
             "-n", f"{self.name}-{os.getpid()}@%h",
+            *(["-B", "-s", str(self.log_path.with_suffix(".beat"))] if self.beat else []),
         ]
 
     def environment(self) -> dict[str, str]:
