@@ -28,6 +28,10 @@ CHART_STYLE = Style(
     major_label_font_size=11,
     value_font_size=10,
     title_font_size=14,
+    # Light grid lines: pygal's default guides print as heavy black dots.
+    guide_stroke_color="#d0d0d0",
+    major_guide_stroke_color="#b0b0b0",
+    guide_stroke_dasharray="2,2",
 )
 
 
