@@ -6,7 +6,11 @@
 #   chromium         the browser the end-to-end tests drive
 set -euo pipefail
 packages=(fonts-noto-cjk poppler-utils gettext)
-if [[ "${WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium); fi
+#   default-jre-headless  Java for the HTML validator (vnu) the tests run, when no java
+if [[ "${WITH_BROWSER:-0}" == 1 ]]; then
+  packages+=(chromium)
+  command -v java >/dev/null || packages+=(default-jre-headless)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

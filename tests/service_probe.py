@@ -69,16 +69,15 @@ def pytest_collection_modifyitems(config, items):
             if service in item.keywords and SERVICE_STATUS.get(service):
                 reason = f"needs {service}: {SERVICE_STATUS[service]}"
                 if services_required():
-                    item.add_marker(pytest.mark.usefixtures("_fail_missing_service"))
                     item.user_properties.append(("missing_service", reason))
                 else:
                     item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
-def _fail_missing_service(request):
-    reasons = [value for key, value in request.node.user_properties if key == "missing_service"]
-    pytest.fail(f"REQUIRE_SERVICES=1 but {'; '.join(reasons)}")
+def pytest_runtest_setup(item):
+    reasons = [value for key, value in item.user_properties if key == "missing_service"]
+    if reasons:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {'; '.join(reasons)}", pytrace=False)
 
 
 def pytest_report_header(config):

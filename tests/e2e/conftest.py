@@ -29,7 +29,8 @@ def pytest_collection_modifyitems(config, items):
         if "e2e" in item.keywords and not Path(CHROMIUM).exists():
             reason = f"needs chromium at {CHROMIUM} (apt-get install chromium)"
             if os.environ.get("REQUIRE_SERVICES") == "1":
-                item.add_marker(pytest.mark.xfail(reason=reason, run=False, strict=True))
+                # tests/service_probe.py fails such a test at setup
+                item.user_properties.append(("missing_service", reason))
             else:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
