@@ -12,7 +12,7 @@ VIEW_ALL = [
     f"view_{model}"
     for model in (
         "bulletin", "section", "issue", "article", "figure", "tag", "indicator", "metric",
-        "importjob", "importwarning", "rendition", "reviewevent", "comment",
+        "importjob", "importwarning", "exportjob", "rendition", "reviewevent", "comment",
         "organisation", "subscriber", "subscription", "delivery",
     )
 ]

@@ -137,3 +137,14 @@ def sweep_deliveries() -> int:
         _queue_batches(due)
         logger.info("Delivery sweep queued %s deliveries", len(due))
     return len(due)
+
+
+# --- Large exports ------------------------------------------------------------------------
+
+
+@shared_task(name="editorial.run_export_job", acks_late=True)
+def run_export_job(job_id: int) -> str:
+    """Write a large export to storage, reporting progress on its ExportJob row."""
+    from editorial.services.exporting import run_export_job as run
+
+    return run(job_id=job_id).state

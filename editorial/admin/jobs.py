@@ -1,12 +1,12 @@
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat, truncatechars
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from editorial.models import ImportJob, ImportWarning, Issue, Rendition
+from editorial.models import ExportJob, ImportJob, ImportWarning, Issue, Rendition
 from editorial.services import rendering
 from editorial.services.errors import PermissionRefused
 
@@ -113,3 +113,83 @@ class ImportWarningAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Large exports made by a worker: start one, watch its progress, download the file."""
+
+    list_display = ("__str__", "state", "progress", "rows", "created_by", "created_at",
+                    "download_link")
+    list_filter = ("state", "kind")
+    readonly_fields = ("kind", "state", "progress", "rows", "error", "created_by",
+                       "created_at", "finished_at", "download_link")
+    fields = readonly_fields
+    change_list_template = "admin/editorial/exportjob/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path("start/<str:kind>/", self.admin_site.admin_view(self.start_view),
+                 name="editorial_exportjob_start"),
+            path("<int:object_id>/download/", self.admin_site.admin_view(self.download_view),
+                 name="editorial_exportjob_download"),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        from editorial.services.exporting import may_start_export
+
+        extra_context = {
+            **(extra_context or {}),
+            "export_kinds": ExportJob.Kind.choices if may_start_export(request.user) else [],
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.get_object(request, object_id)
+        running = job is not None and job.state in (ExportJob.State.PENDING, ExportJob.State.RUNNING)
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "refresh_while_running": running}
+        )
+
+    def start_view(self, request, kind: str):
+        from django.shortcuts import redirect
+
+        from editorial.services.errors import ServiceError
+        from editorial.services.exporting import start_export_job
+
+        if request.method != "POST":
+            return redirect("admin:editorial_exportjob_changelist")
+        try:
+            job = start_export_job(kind=kind, user=request.user)
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+            return redirect("admin:editorial_exportjob_changelist")
+        messages.success(request, _("The export has started; this page follows its progress."))
+        return redirect("admin:editorial_exportjob_change", job.pk)
+
+    def download_view(self, request, object_id: int):
+        from django.core.exceptions import PermissionDenied
+        from django.http import FileResponse, Http404
+
+        from editorial.services.exporting import may_start_export
+
+        if not may_start_export(request.user):
+            raise PermissionDenied
+        job = ExportJob.objects.filter(pk=object_id, state=ExportJob.State.SUCCEEDED).first()
+        if job is None or not job.file:
+            raise Http404
+        return FileResponse(job.file.open("rb"), as_attachment=True,
+                            filename=job.file.name.rsplit("/", 1)[-1])
+
+    @admin.display(description=gettext_lazy("Download"))
+    def download_link(self, job):
+        if job.state != ExportJob.State.SUCCEEDED or not job.file:
+            return "—"
+        url = reverse("admin:editorial_exportjob_download", args=[job.pk])
+        return format_html('<a href="{}">{}</a>', url, filesizeformat(job.file.size))

@@ -2,7 +2,7 @@
 
 from .audience import Delivery, Organisation, Subscriber, Subscription
 from .content import Article, Figure, Tag
-from .jobs import ImportJob, ImportWarning, Rendition
+from .jobs import ExportJob, ImportJob, ImportWarning, Rendition
 from .metrics import Indicator, Metric
 from .publication import Bulletin, Issue, Section
 from .review import Comment, ReviewEvent
@@ -12,6 +12,7 @@ __all__ = [
     "Bulletin",
     "Comment",
     "Delivery",
+    "ExportJob",
     "Figure",
     "ImportJob",
     "ImportWarning",

@@ -158,3 +158,44 @@ class ImportWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.message}"
+
+
+class ExportJob(models.Model):
+    """A large export made by a worker: staff see its progress and download the file."""
+
+    class Kind(models.TextChoices):
+        METRICS_XLSX = "metrics_xlsx", _("All published key figures (XLSX)")
+        METRICS_CSV = "metrics_csv", _("All published key figures (CSV)")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"], name="exportjob_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

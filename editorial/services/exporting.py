@@ -401,3 +401,86 @@ def stream_resource_csv(resource, queryset: QuerySet | None = None) -> Iterator[
             yield [resource.export_field(field, instance) for field in fields]
 
     return stream_csv(headers=headers, rows=rows())
+
+
+# --- Export jobs: large exports made by a worker ---------------------------------------
+
+EXPORT_PROGRESS_EVERY = 2000  # rows between progress updates
+
+
+def may_start_export(user) -> bool:
+    return bool(user and user.is_active and user.is_staff and user.has_perm("editorial.export_metric"))
+
+
+def start_export_job(*, kind: str, user):
+    """Record an export and queue it after commit; the admin shows its progress."""
+    from django.db import transaction
+
+    from editorial.models import ExportJob
+    from editorial.services.errors import PermissionRefused, ServiceError
+
+    if not may_start_export(user):
+        raise PermissionRefused(_("You may not export key figures."))
+    if kind not in ExportJob.Kind.values:
+        raise ServiceError(f"Unknown export kind {kind!r}")
+    job = ExportJob.objects.create(kind=kind, created_by=user)
+
+    def queue():
+        from editorial.tasks import run_export_job as task
+
+        try:
+            task.delay(job.pk)
+        except Exception as exc:  # broker down: the job stays pending, with the reason
+            ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.PENDING).update(
+                error=_("The task queue could not be reached: %(error)s") % {"error": exc}
+            )
+
+    transaction.on_commit(queue)
+    return job
+
+
+def run_export_job(*, job_id: int):
+    """Write the export to storage; safe to run twice (a finished job is left alone)."""
+    from django.core.files import File
+    from django.utils import timezone
+
+    from editorial.models import ExportJob
+
+    claimed = ExportJob.objects.filter(
+        pk=job_id, state__in=[ExportJob.State.PENDING, ExportJob.State.RUNNING]
+    ).update(state=ExportJob.State.RUNNING, progress=0, error="")
+    job = ExportJob.objects.get(pk=job_id)
+    if not claimed:
+        return job
+    queryset = all_public_metrics()
+    total = max(1, queryset.count())
+
+    def progress(done: int) -> None:
+        if done % EXPORT_PROGRESS_EVERY == 0:
+            ExportJob.objects.filter(pk=job_id).update(progress=min(99, done * 100 // total))
+
+    try:
+        with tempfile.TemporaryFile() as spool:
+            if job.kind == ExportJob.Kind.METRICS_XLSX:
+                rows = write_metrics_xlsx(spool, queryset, progress=progress)
+                name = "metrics.xlsx"
+            else:
+                rows = 0
+                for chunk in stream_metrics_csv(queryset):
+                    spool.write(chunk)
+                    rows += chunk.count(b"\n")
+                rows = max(0, rows - 1)  # the header line
+                name = "metrics.csv"
+            spool.seek(0)
+            job.file.save(f"{timezone.localdate():%Y%m%d}-{job.pk}-{name}", File(spool), save=False)
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job_id).update(
+            state=ExportJob.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    ExportJob.objects.filter(pk=job_id).update(
+        state=ExportJob.State.SUCCEEDED, file=job.file.name, rows=rows, progress=100,
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job
