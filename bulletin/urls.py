@@ -7,6 +7,9 @@ from editorial import views as editorial_views
 from editorial.services.caching import cached_public_page
 from editorial.sitemaps import SITEMAPS
 
+# SimpleAdminConfig (settings.py) leaves discovery to the first URL lookup.
+admin.autodiscover()
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

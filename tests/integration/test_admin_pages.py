@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+import bulletin.urls  # noqa: F401  (discovers the admin modules, as the web process does)
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER
 from tests.factories import ArticleFactory, IssueFactory, MetricFactory
 

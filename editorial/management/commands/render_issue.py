@@ -20,6 +20,9 @@ from editorial.services import rendering
 
 
 class Command(BaseCommand):
+    # A tool other programs call in loops: the system checks (which load every URL,
+    # view and admin module) run on deploy and in the web process, not here.
+    requires_system_checks = []
     help = "Render an issue to PDF or HTML now and write it to a file."
 
     def add_arguments(self, parser):
