@@ -7,7 +7,6 @@ the number of articles. Unpublished things answer 404, never 403.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import mimetypes
@@ -36,6 +35,7 @@ from django.views.decorators.http import require_GET
 from editorial import search, selectors
 from editorial.charts import ChartPoint, indicator_chart_svg
 from editorial.models import Article, Bulletin, Issue, Rendition, Section
+from editorial.services import exporting
 from editorial.services.caching import cached_public_page
 
 ARCHIVE_PAGE_SIZE = 52  # a year of a weekly bulletin
@@ -300,16 +300,10 @@ def _indicator_rows(metrics):
         ]
 
 
-def _spreadsheet_safe(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @require_GET
 @cached_public_page()
 def indicator_data(request, indicator_slug: str, fmt: str):
+    """An indicator's published values as CSV or XLSX (small: built whole, so cached)."""
     indicator = selectors.get_public_indicator(indicator_slug)
     metrics = selectors.indicator_series(indicator)
     header = [
@@ -318,23 +312,14 @@ def indicator_data(request, indicator_slug: str, fmt: str):
     ]
     filename = f"{indicator.slug}.{fmt}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        for row in _indicator_rows(metrics):
-            writer.writerow(["" if v is None else _spreadsheet_safe(str(v)) for v in row])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        # utf-8-sig and formula escaping, as every CSV the product writes
+        content = b"".join(exporting.stream_csv(headers=header, rows=_indicator_rows(metrics)))
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=indicator.name[:31] or "data")
-        sheet.append(header)
-        for row in _indicator_rows(metrics):
-            sheet.append([_spreadsheet_safe(v) if isinstance(v, str) else v for v in row])
         out = io.BytesIO()
-        workbook.save(out)
+        exporting.write_xlsx(
+            out, headers=header, rows=_indicator_rows(metrics), sheet_title=indicator.name[:31]
+        )
         response = HttpResponse(
             out.getvalue(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
