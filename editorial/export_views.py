@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from editorial import selectors
-from editorial.models import Indicator, Rendition
+from editorial.models import Indicator
 from editorial.resources import SubscriberResource
 from editorial.services import exporting
 
@@ -68,19 +68,10 @@ def issue_articles_json(request, bulletin_slug: str, number: int):
 
 @require_safe
 def issue_rendition(request, bulletin_slug: str, number: int, kind: str):
-    rendition = selectors.get_public_rendition(
-        bulletin_slug=bulletin_slug, number=number, kind=kind
-    )
-    content_type = "application/pdf" if kind == Rendition.Kind.PDF else "text/html; charset=utf-8"
-    response = _file_response(
-        rendition.file.open("rb"),
-        f"{exporting.export_basename(rendition.issue)}.{kind}",
-        content_type,
-    )
-    if kind == Rendition.Kind.HTML:
-        # Opened from the download, the file runs in a sandbox, not in this site's origin.
-        response["Content-Security-Policy"] = "sandbox"
-    return response
+    # The same file, rules and headers as the public download link.
+    from editorial.views import rendition_download
+
+    return rendition_download(request, bulletin_slug, number, kind)
 
 
 @require_safe
