@@ -214,7 +214,7 @@ def build(rows: int, marker: str) -> None:
     issues_needed = -(-rows // METRICS_PER_ISSUE)
     with transaction.atomic():
         bulletin = Bulletin.objects.create(name="导出基准", slug=BULLETIN_SLUG, description=marker)
-        section = Section.objects.create(bulletin=bulletin, name="产业环境", slug="s1", position=1)
+        section = Section.objects.create(bulletin=bulletin, name="产业环境", position=1)
         indicators = Indicator.objects.bulk_create(
             Indicator(name=f"基准指标{n:03d}", slug=f"bench-indicator-{n}", unit="亿元")
             for n in range(INDICATORS)

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "editorial.slug_redirects.RetiredSlugRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "bulletin.urls"

@@ -46,9 +46,8 @@ class BulletinFactory(factory.django.DjangoModelFactory):
         if extracted is False:
             return
         for position, name in enumerate(SECTION_NAMES, start=1):
-            Section.objects.create(
-                bulletin=self, name=name, slug=f"s{position}", position=position
-            )
+            # No slug given: made from the Chinese name, as for customers' sections.
+            Section.objects.create(bulletin=self, name=name, position=position)
 
 
 class IssueFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,33 @@ from editorial.selectors import issue_table_of_contents
 from editorial.services.reviewing import issue_blockers
 
 
+class SectionFormSet(BaseInlineFormSet):
+    """Sections added together with empty slugs get distinct ones before validation.
+
+    Each section makes its slug from its name while it is cleaned; two new sections
+    whose names read alike in pinyin would otherwise be refused as duplicates.
+    """
+
+    def clean(self):
+        given: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            slug = form.cleaned_data.get("slug") or form.instance.slug
+            if not slug:
+                continue
+            base, counter = slug, 1
+            while slug in given:
+                counter += 1
+                slug = f"{base}-{counter}"
+            given.add(slug)
+            form.cleaned_data["slug"] = form.instance.slug = slug
+        super().clean()
+
+
 class SectionInline(admin.TabularInline):
     model = Section
+    formset = SectionFormSet
     extra = 0
     fields = ("position", "name", "slug", "required")
     prepopulated_fields = {}
@@ -29,7 +55,8 @@ class BulletinAdmin(SimpleHistoryAdmin):
     list_display = ("name", "slug", "cadence", "language", "issue_count")
     list_filter = ("cadence", "language")
     search_fields = ("name", "slug", "description")
-    prepopulated_fields = {"slug": ("name",)}
+    # No prepopulated slug: the admin's script drops Chinese characters, which would leave
+    # an empty or partial slug. An empty slug is made from the name's pinyin on save.
     inlines = [SectionInline]
 
     def get_queryset(self, request):
@@ -42,7 +69,7 @@ class BulletinAdmin(SimpleHistoryAdmin):
 
 @admin.register(Section)
 class SectionAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "bulletin", "position", "required")
+    list_display = ("name", "slug", "bulletin", "position", "required")
     list_filter = ("bulletin", "required")
     search_fields = ("name", "slug")
     ordering = ("bulletin", "position")

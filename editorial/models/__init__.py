@@ -4,12 +4,13 @@ from .audience import Delivery, Organisation, Subscriber, Subscription
 from .content import Article, Figure, Tag
 from .jobs import ExportJob, ImportJob, ImportWarning, Rendition
 from .metrics import Indicator, Metric
-from .publication import Bulletin, Issue, Section
+from .publication import Bulletin, BulletinSlugRedirect, Issue, Section, SectionSlugRedirect
 from .review import Comment, ReviewEvent
 
 __all__ = [
     "Article",
     "Bulletin",
+    "BulletinSlugRedirect",
     "Comment",
     "Delivery",
     "ExportJob",
@@ -23,6 +24,7 @@ __all__ = [
     "Rendition",
     "ReviewEvent",
     "Section",
+    "SectionSlugRedirect",
     "Subscriber",
     "Subscription",
     "Tag",

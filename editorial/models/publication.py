@@ -2,16 +2,87 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from editorial.slugs import URL_SLUG_REGEX, free_slug, validate_url_slug
 from editorial.workflow import IssueState
 
 
-class Bulletin(models.Model):
+class UrlSlugField(models.SlugField):
+    """A slug the public URLs can serve: ASCII only, with the message in the user's language.
+
+    Django's SlugField would add its own ``validate_slug`` beside ours and show the same
+    problem twice; this field has ours alone.
+    """
+
+    default_validators = [validate_url_slug]
+
+    def formfield(self, **kwargs):
+        # A plain text field in forms: forms.SlugField would add Django's own message
+        # beside ours. The model field's validator still runs when the form is cleaned.
+        return models.CharField.formfield(self, **{"form_class": forms.CharField, **kwargs})
+
+
+_SLUG_IN_URL_FORMAT = models.Q(slug__regex=rf"^{URL_SLUG_REGEX}$")
+_SLUG_HELP = _(
+    "Part of the page address: Latin letters, digits and hyphens. Leave empty to have one "
+    "made from the name's pinyin. Changing it later keeps old links working (they redirect)."
+)
+
+
+class _StableSlugMixin:
+    """Makes a missing slug from the name once, and remembers a slug that is changed.
+
+    The slug is not derived from the name on every save: renaming a section must not move
+    its pages. An editor may still change the slug by hand; the old one is then kept as a
+    redirect, so links already sent to subscribers keep working.
+    """
+
+    def _slug_is_taken(self, candidate: str) -> bool:
+        raise NotImplementedError
+
+    def _record_retired_slug(self, old_slug: str) -> None:
+        raise NotImplementedError
+
+    def _forget_retired_slug(self, slug: str) -> None:
+        raise NotImplementedError
+
+    def _made_slug(self) -> str:
+        return free_slug(
+            self.name,
+            is_taken=self._slug_is_taken,
+            max_length=self._meta.get_field("slug").max_length,
+            fallback=self._slug_fallback,
+        )
+
+    def clean(self):
+        # Forms validate the constraints before saving: make the slug here already.
+        super().clean()
+        if not self.slug:
+            self.slug = self._made_slug()
+            self._slug_made_in_clean = True
+
+    def save(self, *args, **kwargs):
+        if not self.slug or getattr(self, "_slug_made_in_clean", False):
+            # Made again now that the row's bulletin exists: sections added together in
+            # one form were checked against the database, not against each other.
+            self.slug = self._made_slug()
+            self._slug_made_in_clean = False
+        previous = None
+        if self.pk is not None:
+            previous = type(self).objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+        super().save(*args, **kwargs)
+        if previous and previous != self.slug:
+            self._record_retired_slug(previous)
+        self._forget_retired_slug(self.slug)
+
+
+class Bulletin(_StableSlugMixin, models.Model):
     class Cadence(models.TextChoices):
         WEEKLY = "weekly", _("Weekly")
         FORTNIGHTLY = "fortnightly", _("Fortnightly")
@@ -20,7 +91,7 @@ class Bulletin(models.Model):
         IRREGULAR = "irregular", _("Irregular")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=60, unique=True, allow_unicode=False)
+    slug = UrlSlugField(_("slug"), max_length=60, unique=True, blank=True, help_text=_SLUG_HELP)
     description = models.TextField(_("description"), blank=True)
     cadence = models.CharField(
         _("cadence"), max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY
@@ -38,10 +109,19 @@ class Bulletin(models.Model):
 
     history = HistoricalRecords()
 
+    _slug_fallback = "bulletin"
+
     class Meta:
         verbose_name = _("bulletin")
         verbose_name_plural = _("bulletins")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_SLUG_IN_URL_FORMAT,
+                name="bulletin_slug_url_safe",
+                violation_error_message=validate_url_slug.message,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -49,13 +129,22 @@ class Bulletin(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("editorial:bulletin", kwargs={"bulletin_slug": self.slug})
 
+    def _slug_is_taken(self, candidate: str) -> bool:
+        return Bulletin.objects.filter(slug=candidate).exclude(pk=self.pk).exists()
 
-class Section(models.Model):
+    def _record_retired_slug(self, old_slug: str) -> None:
+        BulletinSlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"bulletin": self})
+
+    def _forget_retired_slug(self, slug: str) -> None:
+        BulletinSlugRedirect.objects.filter(old_slug=slug).delete()
+
+
+class Section(_StableSlugMixin, models.Model):
     bulletin = models.ForeignKey(
         Bulletin, on_delete=models.CASCADE, related_name="sections", verbose_name=_("bulletin")
     )
     name = models.CharField(_("name"), max_length=60)
-    slug = models.SlugField(_("slug"), max_length=60)
+    slug = UrlSlugField(_("slug"), max_length=60, blank=True, help_text=_SLUG_HELP)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     required = models.BooleanField(
         _("required"),
@@ -65,6 +154,8 @@ class Section(models.Model):
 
     history = HistoricalRecords()
 
+    _slug_fallback = "section"
+
     class Meta:
         verbose_name = _("section")
         verbose_name_plural = _("sections")
@@ -72,10 +163,75 @@ class Section(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bulletin", "name"], name="section_name_unique"),
             models.UniqueConstraint(fields=["bulletin", "slug"], name="section_slug_unique"),
+            models.CheckConstraint(
+                condition=_SLUG_IN_URL_FORMAT,
+                name="section_slug_url_safe",
+                violation_error_message=validate_url_slug.message,
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("editorial:section", args=[self.bulletin.slug, self.slug])
+
+    def _slug_is_taken(self, candidate: str) -> bool:
+        return (
+            Section.objects.filter(bulletin_id=self.bulletin_id, slug=candidate)
+            .exclude(pk=self.pk)
+            .exists()
+        )
+
+    def _record_retired_slug(self, old_slug: str) -> None:
+        SectionSlugRedirect.objects.update_or_create(
+            bulletin_id=self.bulletin_id, old_slug=old_slug, defaults={"section": self}
+        )
+
+    def _forget_retired_slug(self, slug: str) -> None:
+        SectionSlugRedirect.objects.filter(bulletin_id=self.bulletin_id, old_slug=slug).delete()
+
+
+class BulletinSlugRedirect(models.Model):
+    """A bulletin's former slug: its old URLs answer with a permanent redirect."""
+
+    old_slug = models.CharField(_("former slug"), max_length=60, unique=True)
+    bulletin = models.ForeignKey(
+        Bulletin, on_delete=models.CASCADE, related_name="retired_slugs", verbose_name=_("bulletin")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("former bulletin slug")
+        verbose_name_plural = _("former bulletin slugs")
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.bulletin.slug}"
+
+
+class SectionSlugRedirect(models.Model):
+    """A section's former slug within its bulletin: old URLs redirect to the section."""
+
+    bulletin = models.ForeignKey(
+        Bulletin, on_delete=models.CASCADE, related_name="+", verbose_name=_("bulletin")
+    )
+    old_slug = models.CharField(_("former slug"), max_length=60)
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="retired_slugs", verbose_name=_("section")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("former section slug")
+        verbose_name_plural = _("former section slugs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bulletin", "old_slug"], name="section_slug_redirect_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.section.slug}"
 
 
 class Issue(models.Model):

@@ -21,6 +21,7 @@ Nothing is dropped: a line that fits nowhere is kept as a paragraph and warned a
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -31,11 +32,14 @@ from functools import lru_cache
 
 from editorial.parsing.accounting import content_characters, input_characters
 from editorial.parsing.encoding import decode_bulletin_bytes, normalise_line_ends
+from editorial.parsing.issue_number import find_issue_numbers
 from editorial.parsing.normalise import clean_title, fullwidth_to_ascii
+from editorial.parsing.topics import TopicIndex, first_sentence
 from editorial.parsing.tree import (
     Block,
     BulletinParseError,
     FigureCaption,
+    LineDecision,
     Paragraph,
     ParsedArticle,
     ParsedBulletin,
@@ -87,6 +91,7 @@ _SECTION_SUFFIX = re.compile(r"(?:环境|竞争|情报|借鉴|动态|政策|市�
 _DEFAULT_PAGE_WIDTH = 40.0
 _MAX_PAGE_WIDTH = 60.0  # no A4 column holds more full-width characters than this
 _MIN_MEASURED_LINES = 5
+_INDENT_BAND = (1.5, 3.0)  # a first line is this much narrower than a full one
 _SHORT_SHARE = 0.85  # a line narrower than this share of the page width is "clearly short"
 _DOUBT_SHARE = 0.95  # between short and this, a paragraph may or may not end
 _TITLE_MAX_WIDTH = 35.0
@@ -154,7 +159,7 @@ _NUMBERING = (
     ("arabic", re.compile(r"^\d{1,2}[、.．](?!\d)")),
     ("ordinal", re.compile(r"^(?:第[一二三四五六七八九十]+[，,、是]|[一二三四五六七八九十]是)")),
 )
-_LABEL_COLON = re.compile(r"^[^：:]{1,8}[：:].")
+_LABEL_COLON = re.compile(r"^[^：:]{1,6}[：:].")
 _END_MARK = re.compile(r"[（(](?:完|全文完|END|end)[)）]$")  # closes an article
 _TWO_PART = re.compile(r"[\u4e00-\u9fff][ \u3000]+[\u4e00-\u9fff]")
 _NUMERIC_CELL = re.compile(r"^[-+－]?[\d.,，%％‰]+[%％‰]?$")
@@ -205,22 +210,45 @@ def parse_text(
         )
     content = [line for line in lines if line.number not in furniture.numbers]
     layout = _measure_layout(content)
-    roles = _assign_roles(content, layout, matcher, warnings)
+    marked = _uses_block_end_marks(content, layout)
+    if marked:
+        content, roles = _marked_roles(content, layout, matcher, warnings)
+    else:
+        roles = _assign_roles(content, layout, matcher, warnings)
     units = _build_units(content, roles, layout, warnings)
-    parsed_sections = _TreeBuilder(units, matcher, warnings).build()
+    builder = _TreeBuilder(units, matcher, warnings, marked=marked)
+    parsed_sections = builder.build()
     if not any(article.title for section in parsed_sections for article in section.articles):
         raise BulletinParseError(
             "No article titles were found: the text has no recognisable bulletin structure "
             "(no short title lines between paragraphs).",
             code="no-structure",
         )
+    number, total = find_issue_numbers(
+        line.text for line in lines if line.number in furniture.numbers
+    )
     return ParsedBulletin(
         bulletin_name=furniture.bulletin_name,
         issue_date=furniture.issue_date,
+        issue_number=number,
+        total_number=total,
         sections=parsed_sections,
         furniture=[line.text for line in lines if line.number in furniture.numbers],
         warnings=sorted(warnings, key=lambda warning: warning.line),
+        decisions=_line_decisions(lines, furniture.numbers, builder.decisions),
     )
+
+
+def _line_decisions(lines: list[_Line], furniture: set[int], decided: dict) -> list[LineDecision]:
+    decisions = []
+    for line in lines:
+        if line.number in furniture:
+            reasons = ("editor",) if line.override == "furniture" else ("furniture",)
+            decisions.append(LineDecision(line.number, line.text, "furniture", reasons))
+            continue
+        role, reasons, sure = decided.get(line.number, ("body", (), True))
+        decisions.append(LineDecision(line.number, line.text, role, reasons, sure))
+    return decisions
 
 
 @lru_cache(maxsize=8192)
@@ -246,10 +274,17 @@ class _Line:
     key: str  # ASCII digits and letters, no whitespace: for matching and patterns
     override: str | None = None
     indented: bool = False  # starts with a paragraph indent (two ideographic spaces)
+    trailing: bool = False  # the raw line ended in a space: the extractor's block-end mark
+    # A whole block read as one line (a wrapped title, a rebuilt paragraph): its lines.
+    members: tuple[_Line, ...] = ()
 
     @property
     def last(self) -> str:
         return self.text[-1]
+
+    @property
+    def lines(self) -> tuple[_Line, ...]:
+        return self.members or (self,)
 
 
 def _line_key(text: str) -> str:
@@ -280,6 +315,7 @@ def _read_lines(text: str, overrides: dict[int, str], warnings: list) -> list[_L
                     _line_key(stripped),
                     overrides.get(number),
                     indented=raw.startswith(_PARAGRAPH_INDENTS),
+                    trailing=raw[-1] in " \u3000",
                 )
             )
         elif number in overrides:
@@ -339,7 +375,11 @@ def _find_furniture(lines: list[_Line], matcher: _SectionMatcher, known_names) -
     notices = {i for i, line in enumerate(lines) if _is_notice(line, repeats[line.key])}
     pages = {i for i, line in enumerate(lines) if _PAGE_NUMBER.match(line.key)}
     strong = notices | pages
-    pages |= {i for i in _bare_numbers(lines) if _next_to(i, strong)}
+    pages |= {
+        i
+        for i in _bare_numbers(lines)
+        if _next_to(i, strong) and not _cluster_has_page(i, pages, strong)
+    }
     known_keys = {_line_key(name) for name in known_names}
     headers = _running_headers(lines, repeats, notices, pages, matcher, known_keys)
     found = notices | pages | headers
@@ -414,6 +454,7 @@ def _could_be_header(line: _Line, matcher: _SectionMatcher) -> bool:
         and line.last not in _NOT_HEADING_END
         and not any(mark in line.key for mark in "。：:")
         and not _SOURCE_LINE.match(line.key)
+        and not _END_MARK.match(line.key)  # "（完）" closes every article, next to furniture too
         and matcher.name_for(line) is None
         and line.key not in _KNOWN_SECTION_KEYS
     )
@@ -432,11 +473,26 @@ def _bare_page_numbers(lines: list[_Line], furniture: set[int]) -> set[int]:
     furniture or follows body text. After a heading-like line it is more likely the end of
     a wrapped title or a table cell: layouts keep a heading with what follows it."""
     found = set()
+    pages = {i for i in furniture if _PAGE_NUMBER.match(lines[i].key)}
     for i in _bare_numbers(lines):
+        if i in furniture or _cluster_has_page(i, pages, furniture):
+            continue  # a page break prints one page number; this is a table cell
         before = _neighbour(lines, i, -1, furniture)
         if _next_to(i, furniture) or before is None or not _looks_like_heading(before):
             found.add(i)
     return found
+
+
+def _cluster_has_page(index: int, pages: set[int], cluster: set[int] | None = None) -> bool:
+    """Is there a page number in the run of furniture lines next to ``index``?"""
+    cluster = pages if cluster is None else cluster
+    for step in (-1, 1):
+        i = index + step
+        while i in cluster:
+            if i in pages:
+                return True
+            i += step
+    return False
 
 
 def _neighbour(lines: list[_Line], index: int, step: int, skip: set[int]) -> _Line | None:
@@ -574,6 +630,10 @@ class _Layout:
     def in_doubt(self, width: float) -> bool:
         return not self.is_short(width) and width < _DOUBT_SHARE * self.page_width
 
+    def lost_indent(self, width: float) -> bool:
+        """As wide as a full line less the two-character paragraph indent."""
+        return self.page_width - _INDENT_BAND[1] <= width <= self.page_width - _INDENT_BAND[0]
+
     def fits_heading(self, width: float) -> bool:
         return width <= min(_TITLE_MAX_WIDTH, _TITLE_MAX_SHARE * self.page_width)
 
@@ -589,6 +649,165 @@ def _measure_layout(lines: list[_Line]) -> _Layout:
         # No clustering at one printable width: one paragraph per line (pasted text).
         return _Layout(float("inf"))
     return _Layout(max(page_width, 20.0))
+
+
+# ============================================================================ blocks
+#
+# Real extraction leaves a trailing space on the last printed line of every block
+# (paragraph, title, subheading, caption) and none inside one. Where a file follows that
+# convention, blocks are read from it directly; where trailing spaces were stripped or are
+# random, the line roles below rebuild blocks from width and punctuation instead.
+
+# The marks are trusted when they follow block ends far better than chance would: the
+# likelihood of the marks under "a mark ends a block (one mistake in twenty)" against
+# "marks fall at random, as often as they do in this file" must be this many times
+# higher. Real issues pass by hundreds of orders of magnitude; text whose trailing
+# spaces are random noise (some editors' tools leave them) almost never does.
+_MARK_ERROR_RATE = 0.05
+_MARK_EVIDENCE_RATIO = math.log(1e4)
+
+
+def _uses_block_end_marks(lines: list[_Line], layout: _Layout) -> bool:
+    if layout.page_width == float("inf") or not any(line.trailing for line in lines):
+        return False
+    ends = [
+        line.trailing
+        for line in lines
+        if layout.is_short(line.width) and line.last in _SENTENCE_END and line.override is None
+    ]
+    inner = [
+        line.trailing
+        for line in lines
+        if not layout.is_short(line.width)
+        and line.last not in _SENTENCE_END
+        and line.last not in _CLAUSE_MARKS
+    ]
+    marks = ends + inner
+    share = sum(marks) / len(marks) if marks else 0.0
+    if not ends or share in (0.0, 1.0):
+        return False
+    right, wrong = math.log(1 - _MARK_ERROR_RATE), math.log(_MARK_ERROR_RATE)
+    as_block_ends = sum(right if m else wrong for m in ends) + sum(
+        wrong if m else right for m in inner
+    )
+    at_random = sum(math.log(share) if m else math.log(1 - share) for m in marks)
+    return as_block_ends - at_random >= _MARK_EVIDENCE_RATIO
+
+
+def _ends_block(line: _Line, layout: _Layout) -> bool:
+    if line.trailing:
+        # A space after a Latin word at the end of a full line is the extractor's word
+        # spacing, not a block end (seen once in a thousand inner lines).
+        return not (line.last.isascii() and line.last.isalnum() and not layout.is_short(line.width))
+    # The mark is missing now and then: a short line closing a sentence still ends a block.
+    return layout.is_short(line.width) and line.last in _STOPS_AND_CLOSERS and (
+        line.last not in _CLOSERS or (len(line.text) > 1 and line.text[-2] in _STOPS)
+    )
+
+
+_STOPS_AND_CLOSERS = _STOPS | _CLOSERS
+
+
+def _marked_blocks(lines: list[_Line], layout: _Layout, matcher) -> list[list[_Line]]:
+    blocks: list[list[_Line]] = []
+    current: list[_Line] = []
+    for line in lines:
+        alone = (
+            line.override is not None
+            or (matcher.configured and matcher.name_for(line) is not None)
+            or _SOURCE_LINE.match(line.key)
+            or _END_MARK.match(line.key)
+        )
+        if alone:
+            if current:
+                blocks.append(current)
+                current = []
+            blocks.append([line])
+            continue
+        current.append(line)
+        if _ends_block(line, layout):
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _merged(block: list[_Line]) -> _Line:
+    if len(block) == 1:
+        return block[0]
+    text = _join_lines([line.text for line in block])
+    return _Line(
+        block[0].number,
+        text,
+        line_width(text),
+        _line_key(text),
+        trailing=True,
+        members=tuple(block),
+    )
+
+
+def _is_heading_block(block: list[_Line], layout: _Layout) -> bool:
+    """One line, or a long one and its wrapped tail, with no sentence in it."""
+    if len(block) > 2 or (len(block) == 2 and block[0].width < _WRAPPED_TITLE_MIN_WIDTH):
+        return False
+    if len(block) == 2 and block[1].width > block[0].width:
+        return False
+    text = "".join(line.text for line in block)
+    last = text[-1]
+    if "。" in text or last in _NOT_HEADING_END:
+        return False
+    if last in _CLOSERS and len(text) > 1 and text[-2] in _STOPS:
+        return False
+    return not _END_MARK.match(_line_key(text))
+
+
+def _marked_roles(lines, layout: _Layout, matcher, warnings) -> tuple[list[_Line], list[str]]:
+    """Blocks as single lines, each with a role; paragraphs get the role "para"."""
+    merged: list[_Line] = []
+    roles: list[str] = []
+    for block in _marked_blocks(lines, layout, matcher):
+        first = block[0]
+        if len(block) == 1 and first.override:
+            merged.append(first)
+            roles.append(first.override)
+        elif len(block) == 1 and matcher.configured and matcher.name_for(first):
+            merged.append(first)
+            roles.append("section")
+        elif len(block) == 1 and _SOURCE_LINE.match(first.key):
+            merged.append(first)
+            roles.append("source")
+        elif _is_heading_block(block, layout):
+            line = _merged(block)
+            merged.append(line)
+            roles.append(_candidate_role(line, matcher, warnings))
+        else:
+            merged.append(_merged(block))
+            roles.append("para")
+    return merged, roles
+
+
+def _candidate_role(line: _Line, matcher, warnings) -> str:
+    if not matcher.configured and matcher.looks_like_section(line):
+        warnings.append(
+            ParseWarning(
+                line.number,
+                "No sections configured: this short line was taken as a section heading.",
+                code="guessed-section",
+                text=line.text,
+            )
+        )
+        return "section"
+    if matcher.configured and line.key in _KNOWN_SECTION_KEYS:
+        warnings.append(
+            ParseWarning(
+                line.number,
+                "Looks like a section heading but is not one of this bulletin's sections.",
+                code="unknown-heading",
+                text=line.text,
+            )
+        )
+    return "candidate"
 
 
 # ============================================================================ roles
@@ -629,26 +848,7 @@ def _role_of(line: _Line, context: _Context, matcher: _SectionMatcher, warnings)
         return "body"
     if _is_continuation(line, context) or not _has_heading_shape(line, context):
         return "body"
-    if not matcher.configured and matcher.looks_like_section(line):
-        warnings.append(
-            ParseWarning(
-                line.number,
-                "No sections configured: this short line was taken as a section heading.",
-                code="guessed-section",
-                text=line.text,
-            )
-        )
-        return "section"
-    if matcher.configured and line.key in _KNOWN_SECTION_KEYS:
-        warnings.append(
-            ParseWarning(
-                line.number,
-                "Looks like a section heading but is not one of this bulletin's sections.",
-                code="unknown-heading",
-                text=line.text,
-            )
-        )
-    return "candidate"
+    return _candidate_role(line, matcher, warnings)
 
 
 def _is_continuation(line: _Line, context: _Context) -> bool:
@@ -715,7 +915,10 @@ def _build_units(lines, roles, layout: _Layout, warnings) -> list[_Unit]:
     while i < len(lines):
         role = roles[i]
         end = _end_of_group(roles, i)
-        if role == "body":
+        if role == "para":  # a block already rebuilt from its end marks
+            units.append(_Unit("para", list(lines[i].lines), lines[i].text))
+            end = i + 1
+        elif role == "body":
             units.extend(_paragraph_units(lines[i:end], layout))
         elif role == "candidate":
             end = _candidate_units(lines, roles, i, end, units, warnings)
@@ -761,8 +964,12 @@ def _ends_paragraph(line: _Line, following: _Line, layout: _Layout) -> bool:
         return False
     if layout.is_short(line.width):
         return True
-    # A nearly full line ending a sentence: a new paragraph only if the next line opens
-    # like one. A really full line never ends a paragraph (it may be mid-paragraph).
+    # A long line ending a sentence may end its paragraph or go on. The next paragraph's
+    # first line lost its two-character indent in extraction, so it is about two
+    # characters short of a full line; the lines inside a paragraph are full.
+    if layout.lost_indent(following.width):
+        return True
+    # Otherwise a nearly full line ends one only if the next line opens like a paragraph.
     return layout.in_doubt(line.width) and bool(_PARAGRAPH_OPENER.match(following.key))
 
 
@@ -786,20 +993,35 @@ def _candidate_units(lines, roles, start, end, units, warnings) -> int:
     """Split a run of candidates into figure captions, tables and heading runs."""
     run = lines[start:end]
     following = lines[end] if end < len(lines) else None
+    # A table's cells are short; the wider lines before them are headings or a caption.
+    head = _leading_headings(run)
+    cells = run[len(head) :]
+    table = len(cells) >= 3 and _table_cells(cells)
     if following is not None and roles[end] == "source" and _is_figure_source(lines, roles, end):
-        table_cells = _table_cells(run[1:]) if len(run) >= 4 else None
-        if table_cells:
-            units.append(_Unit("figure", [run[0]], source=following))
-            units.append(_table_unit(table_cells, warnings))
+        if table and head:
+            units.extend(_split_captions(head[:-1]))
+            units.append(_Unit("figure", [head[-1]], source=following))
+            units.append(_table_unit(cells, warnings))
             return end + 1
         units.extend(_split_captions(run[:-1]))
         units.append(_Unit("figure", [run[-1]], source=following))
         return end + 1
-    if len(run) >= 4 and _table_cells(run):
-        units.append(_table_unit(run, warnings))
+    if table and len(cells) >= 4:
+        units.extend(_split_captions(head))
+        units.append(_table_unit(cells, warnings))
         return end
     units.extend(_split_captions(run))
     return end
+
+
+_CELL_MAX_WIDTH = 8.0
+
+
+def _leading_headings(run: list[_Line]) -> list[_Line]:
+    for index, line in enumerate(run):
+        if line.width <= _CELL_MAX_WIDTH:
+            return run[:index]
+    return run
 
 
 def _is_figure_source(lines, roles, index: int) -> bool:
@@ -808,7 +1030,7 @@ def _is_figure_source(lines, roles, index: int) -> bool:
     match = _SOURCE_LINE.match(lines[index].key)
     if match and match.group("figure"):
         return True
-    return index + 1 >= len(roles) or roles[index + 1] != "body"
+    return index + 1 >= len(roles) or roles[index + 1] not in ("body", "para")
 
 
 def _split_captions(run: list[_Line]) -> list[_Unit]:
@@ -866,29 +1088,92 @@ def _forced_caption_unit(lines, roles, index: int, units: list[_Unit]) -> int:
 
 
 # ============================================================================ tree
+#
+# Each run of heading candidates is judged title or subheading from the evidence real
+# text carries (shared/formats/plain-text-bulletin.md, "Telling titles from subheadings"):
+# the font it was set in, seen through the spacing extraction leaves at CJK/Latin and
+# CJK/digit boundaries; topic continuity with the article so far; a lead that echoes it
+# or opens with a date; label and numbering series. Width is not evidence: feature
+# subheadings run to a full line.
+
+_TITLE_FONT_POINTS = 4
+_TOPIC_POINTS = 3
+_LEAD_ECHO_POINTS = 1  # weak: a subheading's first paragraph often echoes it too
+_SERIES_POINTS = 4
+_PLAIN_SERIES_POINTS = 2
+_PLAIN_SERIES_REACH = 3  # units from one plain heading to the next
+_SHORT_PLAIN_WIDTH = 10.0
+_SEGMENT_SAME = 0.3  # share of the next text's topic pairs already in the article
+_SEGMENT_NEW = 0.1
+_QUOTE_PAIR = re.compile(r"^“[^”]{1,8}”[与和及跟同][“][^”]{1,8}”$")
 
 
 @dataclass
 class _Evidence:
+    """Points for each reading of a heading run, and the reasons (EVIDENCE_CODES keys)."""
+
     title: int = 0
     subheading: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def for_title(self, code: str, points: int) -> None:
+        self.title += points
+        self.reasons.append(code)
+
+    def for_subheading(self, code: str, points: int) -> None:
+        self.subheading += points
+        self.reasons.append(code)
 
     @property
     def margin(self) -> int:
         return self.title - self.subheading
 
 
+def title_font_boundaries(text: str) -> tuple[int, int]:
+    """(spaced, unspaced) boundaries between Chinese and Latin letters or digits.
+
+    Titles are set in a larger font, and extraction puts a space at each such boundary
+    in them; body-font lines (subheadings, text) have none.
+    """
+    spaced = unspaced = 0
+    previous, gap = None, False
+    for char in fullwidth_to_ascii(text):
+        if char in " \t\u3000\u00a0":
+            gap = True
+            continue
+        if "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff":
+            kind = "cjk"
+        elif char.isascii() and (char.isalnum() or char == "%"):
+            kind = "latin"
+        else:
+            kind = None
+        if kind and previous and kind != previous:
+            if gap:
+                spaced += 1
+            else:
+                unspaced += 1
+        previous, gap = kind, False
+    return spaced, unspaced
+
+
 class _TreeBuilder:
-    def __init__(self, units: list[_Unit], matcher: _SectionMatcher, warnings: list):
+    def __init__(self, units: list[_Unit], matcher: _SectionMatcher, warnings: list, *,
+                 marked: bool = False):
         self.units = units
         self.matcher = matcher
         self.warnings = warnings
+        self.marked = marked  # blocks were read from end marks: a run item is a whole block
+        self.topics = TopicIndex(unit.text for unit in units if unit.kind == "para")
         self.sections: list[ParsedSection] = []
         self.section: ParsedSection | None = None
         self.article: ParsedArticle | None = None
         self.has_body = False
         self.article_closed = False  # after "（完）" the next heading is a title
         self.last_subheading_run: list[_Line] | None = None
+        self.title_pairs: set[str] = set()
+        self.text_pairs: set[str] = set()
+        # line number -> (role, evidence codes, sure), for the preview's decisions
+        self.decisions: dict[int, tuple[str, tuple[str, ...], bool]] = {}
 
     def build(self) -> list[ParsedSection]:
         for index, unit in enumerate(self.units):
@@ -896,42 +1181,61 @@ class _TreeBuilder:
         self._warn_empty_articles()
         return self.sections
 
+    def _decide(self, lines, role: str, reasons=(), *, sure: bool = True) -> None:
+        for line in lines:
+            for member in line.lines:
+                self.decisions[member.number] = (role, tuple(dict.fromkeys(reasons)), sure)
+
     # --- units
 
     def _add_section(self, index: int, unit: _Unit) -> None:
         line = unit.lines[0]
         title = self.matcher.name_for(line) or clean_title(line.text)
         self._warn_section_order(line, title)
+        reason = "configured-section" if self.matcher.name_for(line) else "guessed-section"
+        self._decide(unit.lines, "section", ["editor" if line.override else reason])
         self.section = ParsedSection(title=title, line=line.number)
         self.sections.append(self.section)
         self.article = None
         self.article_closed = False
 
     def _add_para(self, index: int, unit: _Unit) -> None:
+        reasons = ("editor",) if any(line.override for line in unit.lines) else ()
+        self._decide(unit.lines, "body", reasons)
         self._add_block(Paragraph(unit.text, unit.line), unit)
+        self.text_pairs |= self.topics.marking(unit.text)
         if _END_MARK.search(unit.text):
             self.article_closed = True
 
     def _add_figure(self, index: int, unit: _Unit) -> None:
         caption = clean_title(unit.lines[0].text) if unit.lines else ""
         source = unit.source.text if unit.source else None
+        self._decide(unit.lines, "caption", ("caption-before-source",) if unit.source else ())
+        if unit.source is not None:
+            self._decide([unit.source], "source", ("source-line",))
         self._add_block(FigureCaption(caption, source, unit.line), unit)
 
     def _add_table(self, index: int, unit: _Unit) -> None:
+        self._decide(unit.lines, "table", ("numeric-cells",))
         self._add_block(Table([[line.text] for line in unit.lines], unit.line), unit)
 
     def _add_title(self, index: int, unit: _Unit) -> None:
+        self._decide(unit.lines, "title", ("editor",))
         self._start_article(_join_title(unit.lines, wrapped=True), unit.lines[0])
 
     def _add_subheading(self, index: int, unit: _Unit) -> None:
+        self._decide(unit.lines, "subheading", ("editor",))
         self._add_subheading_run(unit.lines)
 
     def _add_run(self, index: int, unit: _Unit) -> None:
         run = unit.lines
         if self.article is None or self.article_closed:
-            self._start_article_from_run(run)
+            reason = "after-end-mark" if self.article_closed else "first-in-section"
+            self._start_article_from_run(run, [reason])
         elif not self.has_body:
-            self._add_subheading_run(run)  # straight after a title: not another title
+            # Straight after a title: not another title, which would leave it empty.
+            self._decide(run, "subheading", ("would-empty-article",))
+            self._add_subheading_run(run)
         elif self._is_dangling(index):
             self._keep_unknown_lines(run)
         else:
@@ -958,6 +1262,8 @@ class _TreeBuilder:
         self.has_body = False
         self.article_closed = False
         self.last_subheading_run = None
+        self.title_pairs = self.topics.marking(title)
+        self.text_pairs = set()
         return self.article
 
     def _ensure_article(self, line: int) -> ParsedArticle:
@@ -973,6 +1279,7 @@ class _TreeBuilder:
             self._ensure_section(line).articles.append(self.article)
             self.has_body = False
             self.last_subheading_run = None
+            self.title_pairs, self.text_pairs = set(), set()
         return self.article
 
     def _add_block(self, block: Block, unit: _Unit) -> None:
@@ -981,10 +1288,12 @@ class _TreeBuilder:
 
     def _add_subheading_run(self, run: list[_Line]) -> None:
         article = self._ensure_article(run[0].number)
-        if len(run) == 2 and not _is_kicker_pair(run):
+        for line in run:
+            self.text_pairs |= self.topics.marking(line.text)
+        if len(run) == 2 and not _is_kicker_pair(run) and not self.marked:
             text = _join_lines([line.text for line in run])  # a subheading that wrapped
             article.blocks.append(Subheading(clean_title(text), run[0].number))
-        elif len(run) == 2:
+        elif len(run) == 2 and _is_kicker_pair(run):
             kicker, heading = run
             article.blocks.append(
                 Subheading(clean_title(heading.text), kicker.number, clean_title(kicker.text))
@@ -1004,16 +1313,22 @@ class _TreeBuilder:
             self._warn(
                 line, "unknown-line", "Short line with nothing after it: kept as a paragraph."
             )
+            self._decide([line], "body", (), sure=False)
             self.article.blocks.append(Paragraph(line.text, line.number))
 
-    def _start_article_from_run(self, run: list[_Line]) -> None:
+    def _start_article_from_run(self, run: list[_Line], reasons: list[str], *,
+                                sure: bool = True) -> None:
         """A run in title position: a title, maybe wrapped, maybe with a label or subheadings."""
-        title_lines, label, rest = _split_title_run(run)
-        wrapped = title_lines[0].width >= _WRAPPED_TITLE_MIN_WIDTH
+        title_lines, label, rest = self._split_title_run(run)
+        wrapped = self.marked or title_lines[0].width >= _WRAPPED_TITLE_MIN_WIDTH
         if len(title_lines) == 2 and not wrapped:
             self._warn(
                 title_lines[0], "unsure-title", "Two short lines joined as a two-part title."
             )
+        title_reasons = list(reasons)
+        if len(title_lines) == 2 and wrapped:
+            title_reasons.append("wrapped-title")
+        self._decide(title_lines, "title", title_reasons, sure=sure)
         self._start_article(_join_title(title_lines, wrapped=wrapped), title_lines[0])
         if label is not None:
             self._warn(
@@ -1022,6 +1337,7 @@ class _TreeBuilder:
                 "Short label before a title (not a "
                 "section of this bulletin): kept as a subheading of the article.",
             )
+            self._decide([label], "subheading", ("kicker",), sure=False)
             self.article.blocks.append(Subheading(clean_title(label.text), label.number))
         if rest:
             self._warn(
@@ -1029,55 +1345,153 @@ class _TreeBuilder:
                 "unsure-subheading",
                 "Short line straight after a title: taken as a subheading.",
             )
+            self._decide(rest, "subheading", ("would-empty-article",), sure=False)
             self._add_subheading_run(rest)
+
+    def _split_title_run(self, run: list[_Line]):
+        if not self.marked:
+            return _split_title_run(run)
+        # Each item is a whole block: the title is the first, unless a short unspaced
+        # label stands above a title set in the title font.
+        if len(run) == 1:
+            return run, None, []
+        first, second = run[0], run[1]
+        if (
+            first.width <= _LABEL_MAX_WIDTH * 2
+            and title_font_boundaries(second.text)[0]
+            and not title_font_boundaries(first.text)[0]
+        ):
+            return [second], first, run[2:]
+        return [first], None, run[1:]
 
     # --- the hard call: title of a new article or subheading of this one?
 
     def _judge_run(self, index: int, run: list[_Line]) -> None:
         evidence = self._weigh(index, run)
         siblings = self.last_subheading_run is not None or self._next_sibling(index) is not None
-        is_title = evidence.margin > 0 or (evidence.margin == 0 and not siblings)
-        if abs(evidence.margin) <= 1:
+        if evidence.margin != 0:
+            is_title = evidence.margin > 0
+        else:
+            # Nothing tells them apart: a new article needs more than nothing, unless the
+            # article has no subheadings and none follow (briefs run back to back).
+            is_title = not siblings and self._segment_share(index) < _SEGMENT_SAME
+        # One "label：text" line is no series, and a headline shape too: always report it.
+        lone_label = _style(run) == "label" and "label-series" not in evidence.reasons
+        sure = abs(evidence.margin) > 1 and not lone_label
+        if not sure:
             code = "unsure-title" if is_title else "unsure-subheading"
             what = "the title of a new article" if is_title else "a subheading"
             self._warn(run[-1], code, f"Could be a title or a subheading; taken as {what}.")
         if is_title:
-            self._start_article_from_run(run)
+            self._start_article_from_run(run, evidence.reasons, sure=sure)
         else:
+            self._decide(run, "subheading", evidence.reasons, sure=sure)
             self._add_subheading_run(run)
 
     def _weigh(self, index: int, run: list[_Line]) -> _Evidence:
         heading = run[-1]
+        text = _heading_text(run, marked=self.marked)
         evidence = _Evidence()
+        spaced, unspaced = _heading_boundaries(run, marked=self.marked)
+        if spaced and not unspaced:
+            evidence.for_title("title-font", _TITLE_FONT_POINTS)
+        elif unspaced and not spaced:
+            evidence.for_subheading("body-font", _TITLE_FONT_POINTS)
+        self._weigh_topic(index, text, evidence)
         lead = self._lead(index)
         if lead is not None:
-            evidence.title += _lead_points(lead)
+            points = _lead_points(lead)
+            if points:
+                evidence.for_title("dated-lead", points)
         if _numbering(heading.key):
-            evidence.subheading += 3
-        # Subheadings come in groups printed alike; a run unlike the article's patterned
-        # subheadings is rather the next title. (Plain siblings only break ties.)
+            evidence.for_subheading("numbered", _SERIES_POINTS)
+        if _is_kicker_pair(run) or _QUOTE_PAIR.match(heading.key):
+            evidence.for_subheading("kicker", _SERIES_POINTS)
+        # Subheadings come in series printed alike; one "label：text" line is no series
+        # (it is a common headline shape too).
         previous = self.last_subheading_run
-        if previous is not None and _similar(previous, run):
-            evidence.subheading += 3
-        elif previous is not None and _style(previous) is not None:
-            evidence.title += 2
         sibling = self._next_sibling(index)
-        if sibling is not None and _similar(sibling, run):
-            evidence.subheading += 3
-        if heading.last in "？！?!" or _TWO_PART.search(heading.text):
-            evidence.title += 1
-        width = _heading_width(run)
-        if width >= 16:
-            evidence.title += 1
-        elif width <= 10:
-            evidence.subheading += 1
-        if any(char.isdigit() for char in heading.key):
-            evidence.title += 1
+        if (previous is not None and _similar(previous, run) and _parallel_labels(previous, run)) or (
+            sibling is not None and _similar(sibling, run) and _parallel_labels(sibling, run)
+        ):
+            style = _style(run)
+            code = "label-series" if style == "label" else "kicker" if style == "kicker" else "numbered"
+            evidence.for_subheading(code, _SERIES_POINTS)
+        elif self._plain_series(index, run, sibling) and (
+            ("echoed-by-lead" not in evidence.reasons and self._segment_share(index) > _SEGMENT_NEW)
+            or (
+                not self.marked
+                and line_width(text) <= _SHORT_PLAIN_WIDTH
+                and self._segment_share(index) > _SEGMENT_NEW
+            )
+        ):
+            # Without block-end marks a short plain heading in a close series is taken
+            # for a subheading even when its text echoes it (statistics briefs: 移动流量
+            # 保持高速增长 / 固定宽带用户稳步增加 under one title).
+            evidence.for_subheading("plain-series", _PLAIN_SERIES_POINTS)
         return evidence
+
+    def _plain_series(self, index: int, run: list[_Line], sibling) -> bool:
+        """Plain subheadings of one article follow each other closely, with undated text
+        between them; titles of back-to-back briefs each get a dated lead."""
+        previous = self.last_subheading_run
+        if previous is not None and _style(previous) is None and _style(run) is None:
+            sibling = sibling or previous  # the series may be closing
+        if sibling is None or _style(run) is not None or _style(sibling) is not None:
+            return False
+        lead = self._lead(index)
+        if lead is not None and _lead_points(lead) >= 3:
+            return False
+        if any(title_font_boundaries(line.text)[0] for line in (*run, *sibling)):
+            return False
+        distance = next(
+            (later - index for later in range(index + 1, len(self.units))
+             if self.units[later].kind == "run"),
+            None,
+        )
+        return distance is not None and distance <= _PLAIN_SERIES_REACH
+
+    def _weigh_topic(self, index: int, text: str, evidence: _Evidence) -> None:
+        pairs = self.topics.marking(text)
+        shared_title = pairs & self.title_pairs
+        if len(shared_title) >= 2:
+            evidence.for_subheading("same-topic", _TOPIC_POINTS)
+        elif shared_title or len(pairs & self.text_pairs) >= 2:
+            evidence.for_subheading("same-topic", 1)
+        elif pairs:
+            evidence.for_title("new-topic", 1)
+        lead = self._lead_text(index)
+        if lead:
+            echo = pairs & self.topics.marking(first_sentence(lead))
+            if len(echo - self.title_pairs - self.text_pairs) >= 2:
+                evidence.for_title("echoed-by-lead", _LEAD_ECHO_POINTS)
+        share = self._segment_share(index)
+        if share >= _SEGMENT_SAME:
+            evidence.for_subheading("same-topic", 2)
+        elif share <= _SEGMENT_NEW and "new-topic" not in evidence.reasons:
+            evidence.for_title("new-topic", 1)
+
+    def _segment_share(self, index: int) -> float:
+        """The share of the next text's topic pairs that the article already holds."""
+        texts = []
+        for later in range(index + 1, len(self.units)):
+            unit = self.units[later]
+            if unit.kind == "para":
+                texts.append(unit.text)
+            elif unit.kind in ("run", "section", "title", "subheading"):
+                break
+        pairs = self.topics.marking("".join(texts))
+        if not pairs:
+            return 0.5  # nothing to compare: neither reading gains
+        return len(pairs & (self.title_pairs | self.text_pairs)) / len(pairs)
 
     def _lead(self, index: int) -> str | None:
         following = self.units[index + 1] if index + 1 < len(self.units) else None
         return following.lines[0].key if following and following.kind == "para" else None
+
+    def _lead_text(self, index: int) -> str | None:
+        following = self.units[index + 1] if index + 1 < len(self.units) else None
+        return following.text if following and following.kind == "para" else None
 
     def _is_dangling(self, index: int) -> bool:
         following = self.units[index + 1] if index + 1 < len(self.units) else None
@@ -1121,6 +1535,24 @@ class _TreeBuilder:
                     )
 
 
+def _heading_text(run: list[_Line], *, marked: bool) -> str:
+    """The heading a run stands for: a wrapped title with both lines, else the last line."""
+    if not marked and len(run) >= 2 and run[0].width >= _WRAPPED_TITLE_MIN_WIDTH:
+        return _join_lines([run[0].text, run[1].text])
+    return run[-1].text
+
+
+def _heading_boundaries(run: list[_Line], *, marked: bool) -> tuple[int, int]:
+    """Title-font spacing counted line by line: where a title wrapped at a boundary, the
+    space became the line break, and joining the lines would hide it."""
+    if not marked and len(run) >= 2 and run[0].width >= _WRAPPED_TITLE_MIN_WIDTH:
+        lines = [run[0], run[1]]
+    else:
+        lines = list(run[-1].lines)
+    counts = [title_font_boundaries(line.text) for line in lines]
+    return sum(c[0] for c in counts), sum(c[1] for c in counts)
+
+
 def _split_title_run(run: list[_Line]) -> tuple[list[_Line], _Line | None, list[_Line]]:
     """(title lines, label line or None, remaining lines to be subheadings)."""
     if len(run) == 1:
@@ -1143,21 +1575,13 @@ def _join_title(lines: list[_Line], *, wrapped: bool) -> str:
     return clean_title(" ".join(line.text for line in lines))  # a two-part headline
 
 
-def _heading_width(run: list[_Line]) -> float:
-    """A wrapped title counts with both its lines; a kicker pair by its heading."""
-    if len(run) >= 2 and run[0].width >= _WRAPPED_TITLE_MIN_WIDTH:
-        return run[0].width + run[1].width
-    return run[-1].width
-
-
 def _lead_points(lead: str) -> int:
     # A dated lead ("12月14日，") is the strongest sign of a new article: it outweighs
     # everything a lone subheading can collect except numbering plus similar siblings.
     if _DATED_LEAD.match(lead) or _SOURCE_LINE.match(lead):
         return 4
-    if _SOURCE_LEAD.match(lead):
-        return 2
-    return 1 if _PERIOD_LEAD.match(lead) else 0
+    # A period lead ("1—10月，") opens feature paragraphs as often as articles: no points.
+    return 2 if _SOURCE_LEAD.match(lead) else 0
 
 
 def _numbering(key: str) -> str | None:
@@ -1176,6 +1600,16 @@ def _similar(run_a: list[_Line], run_b: list[_Line]) -> bool:
     """Two heading runs printed alike."""
     style = _style(run_a)
     return style is not None and style == _style(run_b)
+
+
+def _parallel_labels(run_a: list[_Line], run_b: list[_Line]) -> bool:
+    """Labels of one series are alike in length (需求侧： / 供给侧：); a headline's topic
+    before its colon (电池回收：) next to a subheading's label (车企：) is no series."""
+    if _style(run_a) != "label":
+        return True
+    label_a = run_a[-1].key.split("：")[0].split(":")[0]
+    label_b = run_b[-1].key.split("：")[0].split(":")[0]
+    return abs(len(label_a) - len(label_b)) <= 1
 
 
 def _is_kicker_pair(run: list[_Line]) -> bool:

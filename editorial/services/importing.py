@@ -35,6 +35,7 @@ from editorial.models import (
 from editorial.parsing.keyfigures import KeyFigure, extract_key_figures
 from editorial.parsing.tree import BulletinParseError, ParsedBulletin
 from editorial.services.errors import ImportRefused
+from editorial.slugs import is_url_slug, validate_url_slug
 from editorial.workflow import IssueState
 
 logger = logging.getLogger(__name__)
@@ -143,14 +144,17 @@ def ensure_bulletin(*, slug: str, sections: list[str] | None, name: str | None =
     bulletin = Bulletin.objects.filter(slug=slug).first()
     if bulletin:
         return bulletin, False
-    bulletin = Bulletin.objects.create(slug=slug, name=name or slug)
+    if not is_url_slug(slug):
+        raise ImportRefused(str(validate_url_slug.message), code="bad-slug")
+    name = name or slug
+    if Bulletin.objects.filter(name=name).exists():
+        # The name read from the file belongs to another bulletin (names are unique):
+        # keep it recognisable and tell the two apart by the slug the editor gave.
+        name = f"{name}（{slug}）"
+    bulletin = Bulletin.objects.create(slug=slug, name=name)
     for position, section_name in enumerate(sections or [], start=1):
-        Section.objects.create(
-            bulletin=bulletin,
-            name=section_name,
-            slug=slugify(section_name, allow_unicode=True) or f"section-{position}",
-            position=position,
-        )
+        # The slug is made from the name's pinyin when the section is saved.
+        Section.objects.create(bulletin=bulletin, name=section_name, position=position)
     return bulletin, True
 
 
@@ -173,12 +177,7 @@ def _section_for(bulletin: Bulletin, title: str, by_name: dict[str, Section]) ->
             return next(iter(by_name.values()))
         key = title = _("Other")
     position = (bulletin.sections.aggregate(m=Max("position"))["m"] or 0) + 1
-    section = Section.objects.create(
-        bulletin=bulletin,
-        name=title,
-        slug=slugify(title, allow_unicode=True) or f"section-{position}",
-        position=position,
-    )
+    section = Section.objects.create(bulletin=bulletin, name=title, position=position)
     by_name[key] = section
     return section
 

@@ -32,7 +32,9 @@ def stdout_of(*args) -> str:
 def test_dry_run_json_has_the_documented_shape_and_touches_no_table(django_assert_num_queries):
     with django_assert_num_queries(0):
         report = json.loads(stdout_of(FIXTURE, "--dry-run", "--json", "--sections", SECTIONS))
-    assert set(report) == {"bulletin", "date", "sections", "furniture", "metrics", "warnings"}
+    assert set(report) == {
+        "bulletin", "date", "number", "sections", "furniture", "metrics", "warnings"
+    }
     assert report["bulletin"] == "信息产业监测"
     assert report["date"] == "2020-12-03"
     assert [s["title"] for s in report["sections"]] == SECTIONS.split(",")

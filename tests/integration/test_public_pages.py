@@ -216,8 +216,8 @@ def test_issue_page_has_cover_contents_articles_key_figures_and_downloads(client
     assert "<h1>" + site.issue.display_title in html.replace("\n", "")
     assert "研究部" in html  # publisher on the cover
     # Contents by section, in order, each section linking to its articles.
-    assert '<a href="#section-s1">产业环境</a>' in html and '<a href="#section-s3">技术情报</a>' in html
-    order = [html.index(t) for t in ('id="section-s1"', "工信部发布12项AI标准", 'id="section-s3"', "公开数据中心建设提速", "边缘计算迈入规模商用期")]
+    assert '<a href="#section-chanyehuanjing">产业环境</a>' in html and '<a href="#section-jishuqingbao">技术情报</a>' in html
+    order = [html.index(t) for t in ('id="section-chanyehuanjing"', "工信部发布12项AI标准", 'id="section-jishuqingbao"', "公开数据中心建设提速", "边缘计算迈入规模商用期")]
     assert order == sorted(order)
     assert "通信世界" in html and "公开的摘要。" in html  # source and summary
     assert 'datetime="2020-12-03"' in html
@@ -256,7 +256,7 @@ def test_article_page_renders_subheadings_below_a_level_two_heading(client, site
 
 
 def test_section_page_lists_the_section_across_issues(client, site):
-    html = text_of(page(client, reverse("editorial:section", args=["xxcy", "s3"])))
+    html = text_of(page(client, reverse("editorial:section", args=["xxcy", "jishuqingbao"])))
     assert "公开数据中心建设提速" in html and "往期技术情报" in html
     assert "工信部发布12项AI标准" not in html  # another section
     page(client, reverse("editorial:section", args=["xxcy", "nope"]), status=404)
@@ -331,7 +331,7 @@ def test_feeds_are_atom_with_published_entries(client, site):
     body = text_of(feed)
     assert body.count("<entry>") == 2 and site.issue.display_title in body
     assert "工信部发布12项AI标准" in body  # the issue's contents in its entry
-    section = text_of(page(client, reverse("editorial:section_feed", args=["xxcy", "s3"])))
+    section = text_of(page(client, reverse("editorial:section_feed", args=["xxcy", "jishuqingbao"])))
     assert section.count("<entry>") == 3 and "往期技术情报" in section
     page(client, reverse("editorial:bulletin_feed", args=["nope"]), status=404)
     page(client, reverse("editorial:section_feed", args=["xxcy", "nope"]), status=404)
@@ -436,9 +436,9 @@ def test_unpublished_issue_appears_in_no_list_feed_sitemap_or_search(client, sit
         "/",
         f"/b/{slug}/",
         f"/b/{slug}/?year=2021",
-        reverse("editorial:section", args=[slug, "s3"]),
+        reverse("editorial:section", args=[slug, "jishuqingbao"]),
         reverse("editorial:bulletin_feed", args=[slug]),
-        reverse("editorial:section_feed", args=[slug, "s3"]),
+        reverse("editorial:section_feed", args=[slug, "jishuqingbao"]),
         "/sitemap-articles.xml",
         "/sitemap-issues.xml",
         "/sitemap-indicators.xml",

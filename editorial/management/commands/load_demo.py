@@ -23,7 +23,6 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 # (file, issue number): the number is printed on the PDF, not in the extracted text.
 SAMPLE_ISSUES = [(FIXTURES / "bulletins" / "xxcy-2020-48.txt", 48)]
 SECTIONS = ["产业环境", "运营竞争", "技术情报", "企业情报", "海外借鉴"]
-SECTION_SLUGS = ["environment", "competition", "technology", "companies", "overseas"]
 
 # Local demo only: these accounts exist in the SQLite demo database, never in production.
 DEMO_USERS = [
@@ -58,10 +57,11 @@ class Command(BaseCommand):
                 "publisher_name": "信息产业研究咨询部",
             },
         )
-        for position, (name, slug) in enumerate(zip(SECTIONS, SECTION_SLUGS, strict=True), 1):
+        # Slugs are made from the names' pinyin, as for every customer's bulletin.
+        for position, name in enumerate(SECTIONS, 1):
             Section.objects.get_or_create(
                 bulletin=bulletin, name=name,
-                defaults={"slug": slug, "position": position, "required": position <= 2},
+                defaults={"position": position, "required": position <= 2},
             )
         if created:
             self.stdout.write(f"Created bulletin {bulletin.name}")
