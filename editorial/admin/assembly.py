@@ -1,7 +1,9 @@
-"""The issue assembly view: articles ordered by drag and drop, moved between sections.
+"""The issue assembly view: articles ordered by drag and drop, moved between sections,
+merged into the article before them or split at a subheading.
 
 Works without JavaScript too: every article has a section select and a position
-number; the drag-and-drop script only fills those in.
+number; the drag-and-drop script only fills those in. Merge and split are submit
+buttons of the same form, each naming its article.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from editorial.models import Article, Issue
-from editorial.services import reviewing
+from editorial.services import assembling, reviewing
 from editorial.services.errors import ServiceError
 
 
@@ -52,16 +54,21 @@ class IssueAssemblyMixin:
         )
         if request.method == "POST":
             try:
-                layout = layout_from_post(request.POST, [a.pk for a in articles])
-                reviewing.arrange_articles(issue=issue, layout=layout, user=request.user)
+                if "merge" in request.POST or "split" in request.POST:
+                    message = self._merge_or_split(request, articles)
+                else:
+                    layout = layout_from_post(request.POST, [a.pk for a in articles])
+                    reviewing.arrange_articles(issue=issue, layout=layout, user=request.user)
+                    message = _("The new order is saved.")
             except ServiceError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, _("The new order is saved."))
+                messages.success(request, message)
             return redirect("admin:editorial_issue_assemble", object_id=issue.pk)
         sections = list(issue.bulletin.sections.order_by("position"))
         by_section = {s.pk: [] for s in sections}
         for article in articles:
+            article.subheadings = assembling.article_subheadings(article.body)
             by_section.setdefault(article.section_id, []).append(article)
         context = {
             **self.admin_site.each_context(request),
@@ -73,3 +80,27 @@ class IssueAssemblyMixin:
             "can_arrange": self.has_change_permission(request, issue),
         }
         return TemplateResponse(request, "admin/editorial/issue/assemble.html", context)
+
+    def _merge_or_split(self, request, articles: list[Article]) -> str:
+        """Run the merge or split the pressed button names; the success message."""
+        by_id = {article.pk: article for article in articles}
+        action = "merge" if "merge" in request.POST else "split"
+        try:
+            article = by_id[int(request.POST[action])]
+        except (KeyError, ValueError) as exc:
+            raise ServiceError(_("The article was moved or removed meanwhile. Reload the page.")) from exc
+        if action == "merge":
+            target = assembling.merge_article_into_previous(article=article, user=request.user)
+            return _("“%(merged)s” was merged into “%(target)s” as a subheading.") % {
+                "merged": article.title, "target": target.title,
+            }
+        try:
+            index = int(request.POST.get(f"split-at-{article.pk}", ""))
+        except ValueError as exc:
+            raise ServiceError(_("Choose the subheading to split the article at.")) from exc
+        new = assembling.split_article_at_subheading(
+            article=article, subheading_index=index, user=request.user
+        )
+        return _("“%(new)s” is now an article of its own, after “%(article)s”.") % {
+            "new": new.title, "article": article.title,
+        }

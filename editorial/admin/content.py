@@ -115,7 +115,11 @@ class ArticleAdmin(
             context["concurrent_message"] = form.errors.get("__all__", [""])[0]
         if obj is not None:
             context["extra_object_tools"] = [
-                (_("Revisions"), reverse("admin:editorial_article_revisions", args=[obj.pk]))
+                (_("Revisions"), reverse("admin:editorial_article_revisions", args=[obj.pk])),
+                (
+                    _("Key figures"),
+                    reverse("admin:editorial_metric_confirm_article", args=[obj.pk]),
+                ),
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -101,7 +101,9 @@ class ImportWarningAdmin(admin.ModelAdmin):
     """The parser's doubts about an imported issue; an issue is approved only when none
     is left unresolved."""
 
-    list_display = ("issue", "line", "code", "text", "message", "resolved", "resolved_by")
+    # The description is the code's text in the editor's language; "message" is the
+    # parser's English note, kept for logs and the command line.
+    list_display = ("issue", "line", "description", "text", "resolved", "resolved_by")
     list_filter = ("resolved", "code", "issue__bulletin", "issue")
     search_fields = ("text", "message")
     list_select_related = ("issue__bulletin", "resolved_by")

@@ -13,6 +13,7 @@ class ImportJob(models.Model):
     class Format(models.TextChoices):
         TEXT = "text", _("Plain text")
         DOCX = "docx", _("Word document")
+        PDF = "pdf", _("PDF")
         CSV = "csv", _("CSV")
         XLSX = "xlsx", _("Excel workbook")
 
@@ -122,8 +123,40 @@ class Rendition(models.Model):
         return f"{self.issue} · {self.get_kind_display()}"
 
 
+# What each parser warning code means, in the editor's language. The parsers' own
+# messages are English (for logs and --json); the admin shows these, with the line.
+IMPORT_WARNING_TEXTS = {
+    "unsure-title": _("Taken as an article title on thin evidence"),
+    "unsure-subheading": _("Could be a title or a subheading; taken as a subheading"),
+    "unknown-line": _("A short line with nothing after it, kept as body text"),
+    "unknown-heading": _("A section name that is not one of this bulletin's sections"),
+    "guessed-section": _("Taken as a section heading (the bulletin has no sections set)"),
+    "section-order": _("A section heading out of the bulletin's order, or repeated"),
+    "no-section": _("Text before the first section heading, put in an untitled section"),
+    "untitled-article": _("Text with no title before it, put in an untitled article"),
+    "empty-article": _("A title with no text after it"),
+    "orphan-source": _("A source line with no caption above it: a figure without a caption"),
+    "unsure-table": _("Short lines read as table cells, one cell a line"),
+    "front-matter": _("Cover and contents lines set aside"),
+    "bad-override": _("A correction on a blank or missing line, ignored"),
+    "inferred-heading": _("A heading recognised by its font rather than its style"),
+    "uncaptioned-figure": _("An image or chart with no caption beside it"),
+    "unmapped-glyphs": _("Characters the PDF draws without saying which they are (shown as �)"),
+}
+UNKNOWN_IMPORT_WARNING_TEXT = _("The parser was unsure of this line")
+
+
+def describe_import_warning(code: str) -> str:
+    """The translated text for a parser warning code (a generic one for unknown codes)."""
+    return str(IMPORT_WARNING_TEXTS.get(code, UNKNOWN_IMPORT_WARNING_TEXT))
+
+
 class ImportWarning(models.Model):
-    """A doubt the parser reported; an issue is not approved while one is unresolved."""
+    """A doubt the parser reported; an issue is not approved while one is unresolved.
+
+    ``message`` keeps the parser's English sentence for the record; people see
+    ``description``, translated from ``code``, beside ``text`` (the line itself).
+    """
 
     issue = models.ForeignKey(
         Issue, on_delete=models.CASCADE, related_name="import_warnings", verbose_name=_("issue")
@@ -157,7 +190,13 @@ class ImportWarning(models.Model):
         ordering = ["issue", "line"]
 
     def __str__(self) -> str:
-        return f"{self.line}: {self.message}"
+        return f"{self.line}: {self.description}"
+
+    @property
+    def description(self) -> str:
+        return describe_import_warning(self.code)
+
+    description.fget.short_description = _("warning")
 
 
 class ExportJob(models.Model):

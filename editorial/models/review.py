@@ -18,6 +18,8 @@ EXTRA_ACTION_LABELS = {
     "revert": _("Reverted"),
     "arrange": _("Articles rearranged"),
     "publish_back_catalogue": _("Published from the back catalogue"),
+    "merge": _("Articles merged"),
+    "split": _("Article split"),
 }
 
 

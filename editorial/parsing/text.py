@@ -700,8 +700,10 @@ def _ends_block(line: _Line, layout: _Layout) -> bool:
         # spacing, not a block end (seen once in a thousand inner lines).
         return not (line.last.isascii() and line.last.isalnum() and not layout.is_short(line.width))
     # The mark is missing now and then: a short line closing a sentence still ends a block.
-    return layout.is_short(line.width) and line.last in _STOPS_AND_CLOSERS and (
-        line.last not in _CLOSERS or (len(line.text) > 1 and line.text[-2] in _STOPS)
+    return (
+        layout.is_short(line.width)
+        and line.last in _STOPS_AND_CLOSERS
+        and (line.last not in _CLOSERS or (len(line.text) > 1 and line.text[-2] in _STOPS))
     )
 
 
@@ -1157,8 +1159,9 @@ def title_font_boundaries(text: str) -> tuple[int, int]:
 
 
 class _TreeBuilder:
-    def __init__(self, units: list[_Unit], matcher: _SectionMatcher, warnings: list, *,
-                 marked: bool = False):
+    def __init__(
+        self, units: list[_Unit], matcher: _SectionMatcher, warnings: list, *, marked: bool = False
+    ):
         self.units = units
         self.matcher = matcher
         self.warnings = warnings
@@ -1316,8 +1319,9 @@ class _TreeBuilder:
             self._decide([line], "body", (), sure=False)
             self.article.blocks.append(Paragraph(line.text, line.number))
 
-    def _start_article_from_run(self, run: list[_Line], reasons: list[str], *,
-                                sure: bool = True) -> None:
+    def _start_article_from_run(
+        self, run: list[_Line], reasons: list[str], *, sure: bool = True
+    ) -> None:
         """A run in title position: a title, maybe wrapped, maybe with a label or subheadings."""
         title_lines, label, rest = self._split_title_run(run)
         wrapped = self.marked or title_lines[0].width >= _WRAPPED_TITLE_MIN_WIDTH
@@ -1411,11 +1415,17 @@ class _TreeBuilder:
         # (it is a common headline shape too).
         previous = self.last_subheading_run
         sibling = self._next_sibling(index)
-        if (previous is not None and _similar(previous, run) and _parallel_labels(previous, run)) or (
-            sibling is not None and _similar(sibling, run) and _parallel_labels(sibling, run)
-        ):
+        if (
+            previous is not None and _similar(previous, run) and _parallel_labels(previous, run)
+        ) or (sibling is not None and _similar(sibling, run) and _parallel_labels(sibling, run)):
             style = _style(run)
-            code = "label-series" if style == "label" else "kicker" if style == "kicker" else "numbered"
+            code = (
+                "label-series"
+                if style == "label"
+                else "kicker"
+                if style == "kicker"
+                else "numbered"
+            )
             evidence.for_subheading(code, _SERIES_POINTS)
         elif self._plain_series(index, run, sibling) and (
             ("echoed-by-lead" not in evidence.reasons and self._segment_share(index) > _SEGMENT_NEW)
@@ -1445,8 +1455,11 @@ class _TreeBuilder:
         if any(title_font_boundaries(line.text)[0] for line in (*run, *sibling)):
             return False
         distance = next(
-            (later - index for later in range(index + 1, len(self.units))
-             if self.units[later].kind == "run"),
+            (
+                later - index
+                for later in range(index + 1, len(self.units))
+                if self.units[later].kind == "run"
+            ),
             None,
         )
         return distance is not None and distance <= _PLAIN_SERIES_REACH

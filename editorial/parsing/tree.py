@@ -120,6 +120,7 @@ EVIDENCE_CODES = {
     "source-line": "a 资料来源 / 数据来源 line",
     "caption-before-source": "a short line directly above a source line",
     "numeric-cells": "short numeric lines read as table cells",
+    "ruled-table": "a row of a table drawn with rules (PDF)",
     "furniture": "running header, footer, page number or copyright notice",
     "font-size": "set in a larger font size than the body (PDF)",
     "bold": "set in bold at the body size (PDF)",

@@ -1,4 +1,4 @@
-"""Importing a bulletin file (plain text or .docx) as a draft issue.
+"""Importing a bulletin file (plain text, .docx or PDF) as a draft issue.
 
 The flow is pretix's: parse and validate the whole upload first (pure code in
 editorial.parsing), show the editor a preview, then write everything in one short
@@ -8,7 +8,9 @@ transaction. Nothing is saved when anything is wrong.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -41,13 +43,23 @@ from editorial.workflow import IssueState
 logger = logging.getLogger(__name__)
 
 ZIP_MAGIC = b"PK\x03\x04"
+PDF_MAGIC = b"%PDF-"
 
 
 def refusal_message(code: str) -> str:
     """The editor-facing text for a parser's refusal code."""
     messages = {
         "empty": _("The file is empty."),
-        "binary": _("The file is not text: it looks like a binary file (an image, PDF or archive?)."),
+        "binary": _(
+            "The file is not text, a Word file or a PDF: it looks like a binary file (an image "
+            "or an archive?)."
+        ),
+        "scanned-pdf": _(
+            "This PDF has no text layer (it may be a scan). Run text recognition on it first, "
+            "or import its text instead."
+        ),
+        "pdf-broken": _("The PDF file is damaged or incomplete and cannot be read."),
+        "pdf-unsupported": _("PDF files cannot be read on this server; import the text instead."),
         "encoding": _(
             "The file's encoding could not be recognised. Save it as UTF-8 or GB18030 and try again."
         ),
@@ -63,9 +75,26 @@ def refusal_message(code: str) -> str:
 
 
 def detect_format(filename: str, data: bytes) -> str:
-    if data.startswith(ZIP_MAGIC) or filename.lower().endswith(".docx"):
+    """The upload's format: the bytes' magic number first, then the file name."""
+    name = filename.lower()
+    if data.startswith(PDF_MAGIC):
+        return ImportJob.Format.PDF
+    if data.startswith(ZIP_MAGIC):
+        return ImportJob.Format.DOCX
+    if name.endswith(".pdf"):
+        return ImportJob.Format.PDF
+    if name.endswith(".docx"):
         return ImportJob.Format.DOCX
     return ImportJob.Format.TEXT
+
+
+def accepts_overrides(file_format: str) -> bool:
+    """Whether the reader for this format honours an editor's per-line roles."""
+    if file_format == ImportJob.Format.DOCX:
+        from editorial.parsing.docx_reader import parse_docx
+
+        return "overrides" in inspect.signature(parse_docx).parameters
+    return file_format in (ImportJob.Format.TEXT, ImportJob.Format.PDF)
 
 
 def checksum_of(data: bytes) -> str:
@@ -82,11 +111,21 @@ def parse_upload(
     """Parse an uploaded bulletin, or raise ImportRefused with a clear message."""
     if len(data) > settings.BULLETIN_IMPORT_MAX_BYTES:
         raise ImportRefused(refusal_message("too-large"), code="too-large")
+    file_format = detect_format(filename, data)
     try:
-        if detect_format(filename, data) == ImportJob.Format.DOCX:
+        if file_format == ImportJob.Format.PDF:
+            try:
+                from editorial.parsing.pdf_reader import parse_pdf
+            except ImportError as exc:
+                raise ImportRefused(
+                    refusal_message("pdf-unsupported"), code="pdf-unsupported"
+                ) from exc
+            parsed = parse_pdf(data, sections=sections or None, overrides=overrides)
+        elif file_format == ImportJob.Format.DOCX:
             from editorial.parsing.docx_reader import parse_docx
 
-            parsed = parse_docx(data, sections=sections or None)
+            extra = {"overrides": overrides} if overrides and accepts_overrides(file_format) else {}
+            parsed = parse_docx(data, sections=sections or None, **extra)
         else:
             from editorial.parsing.text import parse_bulletin_bytes
 
@@ -196,8 +235,43 @@ def _indicator_for(name: str, unit: str, cache: dict[str, Indicator]) -> Indicat
     return cache[key]
 
 
-def next_issue_number(bulletin: Bulletin) -> int:
-    return (bulletin.issues.aggregate(m=Max("number"))["m"] or 0) + 1
+def next_issue_number(bulletin: Bulletin, *, year: int | None = None) -> int:
+    """The next free number: after the highest of ``year`` (or of the bulletin's latest
+    year, when ``year`` has none yet), and never one another issue of the bulletin has."""
+    issues = bulletin.issues.all()
+    highest = None
+    if year is not None:
+        highest = issues.filter(volume=year).aggregate(m=Max("number"))["m"]
+    if highest is None:
+        highest = issues.aggregate(m=Max("number"))["m"]
+    number = (highest or 0) + 1
+    taken = set(issues.filter(number__gte=number).values_list("number", flat=True))
+    while number in taken:
+        number += 1
+    return number
+
+
+def issue_with_number(bulletin: Bulletin, number: int) -> Issue | None:
+    return bulletin.issues.filter(number=number).first()
+
+
+def number_clash_message(bulletin: Bulletin, number: int) -> str:
+    return _(
+        "%(bulletin)s already has an issue number %(number)s; choose another number."
+    ) % {"bulletin": bulletin.name, "number": number}
+
+
+def default_issue_number(
+    bulletin: Bulletin, *, parsed: ParsedBulletin, issue_date: date | None
+) -> tuple[int, str]:
+    """The number an import gets when none is given, and where it comes from.
+
+    The number the file states (``"file"``), else the next free one (``"next"``).
+    """
+    if parsed.issue_number:
+        return parsed.issue_number, "file"
+    year = issue_date.year if issue_date else None
+    return next_issue_number(bulletin, year=year), "next"
 
 
 @transaction.atomic
@@ -210,16 +284,15 @@ def import_bulletin(
     number: int | None = None,
     job: ImportJob | None = None,
 ) -> Issue:
-    """Create a draft issue (sections ▸ articles ▸ figures, suggested metrics) in one go."""
+    """Create a draft issue (sections ▸ articles ▸ figures, suggested metrics) in one go.
+
+    Without ``number`` the issue gets the number the file states, else the next free one.
+    """
     issue_date = issue_date or parsed.issue_date or timezone.localdate()
     if number is None:
-        number = next_issue_number(bulletin)
-    elif Issue.objects.filter(bulletin=bulletin, number=number).exists():
-        raise ImportRefused(
-            _("%(bulletin)s already has an issue number %(number)s.")
-            % {"bulletin": bulletin.name, "number": number},
-            code="duplicate-number",
-        )
+        number, _source = default_issue_number(bulletin, parsed=parsed, issue_date=issue_date)
+    if Issue.objects.filter(bulletin=bulletin, number=number).exists():
+        raise ImportRefused(number_clash_message(bulletin, number), code="duplicate-number")
     try:
         with transaction.atomic():
             issue = Issue.objects.create(
@@ -351,8 +424,79 @@ def _job_bytes(job: ImportJob) -> bytes:
         return handle.read()
 
 
-def preview_import_job(*, job: ImportJob) -> dict:
-    """Parse the job's file (with the editor's corrections) and keep the report on the job."""
+def _require_import_permission(user) -> None:
+    from editorial.services.errors import PermissionRefused
+
+    if not can_import(user):
+        raise PermissionRefused(_("You may not import bulletins."))
+
+
+def _require_open_job(job: ImportJob) -> None:
+    if job.issue_id or job.state in (ImportJob.State.RUNNING, ImportJob.State.SUCCEEDED):
+        raise ImportRefused(
+            _("This upload has already been imported; its preview can no longer be changed."),
+            code="imported",
+        )
+
+
+@dataclass
+class DuplicateImport:
+    """An existing issue the upload may repeat: ``reason`` is "same-file" or "same-date"."""
+
+    reason: str
+    issue: Issue
+
+
+def find_duplicate_imports(*, job: ImportJob, issue_date: date | None) -> list[DuplicateImport]:
+    """Issues this upload may already be: made from the same file (any bulletin), or of
+    the same bulletin and issue date."""
+    found: dict[int, DuplicateImport] = {}
+    earlier_jobs = (
+        ImportJob.objects.filter(checksum=job.checksum, issue__isnull=False)
+        .exclude(pk=job.pk)
+        .select_related("issue__bulletin")
+        .order_by("created_at")
+    )
+    for earlier in earlier_jobs:
+        found.setdefault(earlier.issue_id, DuplicateImport("same-file", earlier.issue))
+    if job.bulletin_id and issue_date:
+        same_date = Issue.objects.filter(bulletin_id=job.bulletin_id, issue_date=issue_date)
+        for issue in same_date.select_related("bulletin").order_by("number"):
+            found.setdefault(issue.pk, DuplicateImport("same-date", issue))
+    return list(found.values())
+
+
+def job_issue_date(job: ImportJob, parsed: ParsedBulletin | None = None) -> date | None:
+    """The date the issue will get: the one given at upload, else the file's."""
+    options = job.options or {}
+    if options.get("date"):
+        return date.fromisoformat(options["date"])
+    if parsed is not None:
+        return parsed.issue_date
+    reported = (job.report or {}).get("date")
+    return date.fromisoformat(reported) if reported else None
+
+
+@dataclass
+class ImportPreview:
+    """What the preview shows: the parse with the editor's corrections, and the checks."""
+
+    report: dict  # the dry-run shape plus warnings, kept on the job
+    parsed: ParsedBulletin
+    issue_date: date | None
+    number: int
+    number_source: str  # "editor", "file" or "next"
+    number_taken_by: Issue | None
+    duplicates: list[DuplicateImport]
+    accepts_overrides: bool
+
+
+def preview_import_job(*, job: ImportJob) -> ImportPreview:
+    """Parse the job's file (with the editor's corrections) and keep the report on the job.
+
+    The preview also proposes the issue number and looks for an issue this upload may
+    repeat; nothing but the job row is written.
+    """
     data = _job_bytes(job)
     if checksum_of(data) != job.checksum:
         raise ImportRefused(_("The stored upload has changed; upload the file again."), code="changed")
@@ -366,44 +510,119 @@ def preview_import_job(*, job: ImportJob) -> dict:
     except ImportRefused as exc:
         ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, error=str(exc))
         raise
-    year = parsed.issue_date.year if parsed.issue_date else None
+    issue_date = job_issue_date(job, parsed)
+    year = issue_date.year if issue_date else None
     report = dry_run_report(parsed, propose_metrics(parsed, year=year))
     report["warnings"] = [
         {"line": w.line, "message": w.message, "code": w.code, "text": w.text}
         for w in parsed.warnings
     ]
     report["encoding"] = parsed.encoding
+    options = job.options or {}
+    if options.get("number"):
+        number, source = int(options["number"]), "editor"
+    elif job.bulletin:
+        number, source = default_issue_number(job.bulletin, parsed=parsed, issue_date=issue_date)
+    else:
+        number, source = parsed.issue_number or 1, "file" if parsed.issue_number else "next"
+    report["number"] = number
+    report["number_source"] = source
+    taken_by = issue_with_number(job.bulletin, number) if job.bulletin else None
+    duplicates = find_duplicate_imports(job=job, issue_date=issue_date)
+    report["duplicates"] = [{"reason": d.reason, "issue": d.issue.pk} for d in duplicates]
     job.report = report
     job.state = ImportJob.State.PREVIEWED
     job.save(update_fields=["report", "state"])
-    return report
+    return ImportPreview(
+        report=report,
+        parsed=parsed,
+        issue_date=issue_date,
+        number=number,
+        number_source=source,
+        number_taken_by=taken_by,
+        duplicates=duplicates,
+        accepts_overrides=accepts_overrides(job.format),
+    )
 
 
-def set_import_overrides(*, job: ImportJob, overrides: dict[int, str], user) -> ImportJob:
+def set_import_overrides(
+    *, job: ImportJob, overrides: Mapping[int, str | None], user
+) -> ImportJob:
+    """Add the editor's line roles to those already on the job.
+
+    ``{line: role}`` sets a line's role; an empty role gives the line back to the parser.
+    Lines not mentioned keep their earlier correction.
+    """
     from editorial.parsing.text import OVERRIDE_ROLES
 
-    bad = {role for role in overrides.values() if role not in OVERRIDE_ROLES}
-    if bad:
-        raise ImportRefused(f"Unknown line roles: {sorted(bad)}")
-    job.options = {**job.options, "overrides": {str(k): v for k, v in sorted(overrides.items())}}
+    _require_import_permission(user)
+    _require_open_job(job)
+    bad_lines = [line for line in overrides if not isinstance(line, int) or line < 1]
+    bad_roles = {role for role in overrides.values() if role and role not in OVERRIDE_ROLES}
+    if bad_lines or bad_roles:
+        raise ImportRefused(_("The corrections name an unknown line or role; reload the page."))
+    current = job_overrides(job)
+    for line, role in overrides.items():
+        if role:
+            current[line] = role
+        else:
+            current.pop(line, None)
+    job.options = {**job.options, "overrides": {str(k): v for k, v in sorted(current.items())}}
     job.save(update_fields=["options"])
     return job
 
 
-def confirm_import_job(*, job: ImportJob, user, checksum: str) -> ImportJob:
-    """Import what the editor previewed: the same file (by checksum), the same corrections.
+def set_import_number(*, job: ImportJob, number: int | None, user) -> ImportJob:
+    """The issue number the editor chose (``None``: the file's or the next free one)."""
+    _require_import_permission(user)
+    _require_open_job(job)
+    options = dict(job.options or {})
+    if number is None:
+        options.pop("number", None)
+    else:
+        if number < 1:
+            raise ImportRefused(_("The issue number must be 1 or more."), code="bad-number")
+        if job.bulletin and issue_with_number(job.bulletin, number):
+            raise ImportRefused(number_clash_message(job.bulletin, number), code="duplicate-number")
+        options["number"] = number
+    if options != job.options:
+        job.options = options
+        job.save(update_fields=["options"])
+    return job
 
-    Large files run in a Celery task (the admin shows progress); small ones right away.
+
+def confirm_import_job(
+    *, job: ImportJob, user, checksum: str, import_anyway: bool = False
+) -> ImportJob:
+    """Import what the editor previewed: the same file (by checksum), the same corrections,
+    the number the preview showed.
+
+    An upload that repeats an existing issue (same file, or same bulletin and date) is
+    imported only with ``import_anyway``. Large files run in a Celery task (the admin
+    shows progress); small ones right away.
     """
-    from editorial.services.errors import PermissionRefused
-
-    if not can_import(user):
-        raise PermissionRefused(_("You may not import bulletins."))
+    _require_import_permission(user)
     if checksum != job.checksum:
         raise ImportRefused(
             _("This is not the file you previewed. Preview it again before confirming."),
             code="changed",
         )
+    if job.state in (ImportJob.State.PENDING, ImportJob.State.PREVIEWED):
+        if not import_anyway and find_duplicate_imports(job=job, issue_date=job_issue_date(job)):
+            raise ImportRefused(
+                _("This bulletin seems to have been imported already (see the warning). Tick "
+                  "“Import anyway” to import it again."),
+                code="duplicate",
+            )
+        number = (job.options or {}).get("number") or (job.report or {}).get("number")
+        if number and job.bulletin and issue_with_number(job.bulletin, int(number)):
+            raise ImportRefused(
+                number_clash_message(job.bulletin, int(number)), code="duplicate-number"
+            )
+        if number and not (job.options or {}).get("number"):
+            # The number the preview showed is the one the issue gets.
+            job.options = {**job.options, "number": int(number)}
+            ImportJob.objects.filter(pk=job.pk).update(options=job.options)
     updated = ImportJob.objects.filter(
         pk=job.pk, state__in=[ImportJob.State.PENDING, ImportJob.State.PREVIEWED]
     ).update(state=ImportJob.State.RUNNING, progress=5)
@@ -444,7 +663,7 @@ def run_import_job(*, job_id: int) -> Issue | None:
             bulletin=job.bulletin,
             user=job.created_by,
             issue_date=issue_date,
-            number=options.get("number"),
+            number=int(options["number"]) if options.get("number") else None,
             job=job,
         )
     except ImportRefused as exc:

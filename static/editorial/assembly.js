@@ -5,13 +5,38 @@
   var dragged = null;
 
   function renumber() {
+    var moved = false;
     document.querySelectorAll(".assembly-list").forEach(function (list) {
       list.querySelectorAll(".assembly-item").forEach(function (item, index) {
-        item.querySelector(".section-input").value = list.dataset.section;
-        item.querySelector(".position-input").value = index + 1;
+        var section = item.querySelector(".section-input");
+        var position = item.querySelector(".position-input");
+        if (section.value !== list.dataset.section || position.value !== String(index + 1)) { moved = true; }
+        section.value = list.dataset.section;
+        position.value = index + 1;
       });
     });
+    if (moved) { orderChanged(); }
   }
+
+  // Merge and split act on the saved order; once articles have been dragged they wait
+  // until the new order is saved, so an article is never merged into the wrong one.
+  function orderChanged() {
+    document.querySelectorAll(".merge-button, .split-button").forEach(function (button) {
+      button.disabled = true;
+    });
+    var hint = document.getElementById("assembly-unsaved");
+    if (hint) { hint.hidden = false; }
+  }
+
+  document.querySelectorAll(".section-input, .position-input").forEach(function (input) {
+    input.addEventListener("change", orderChanged);
+  });
+
+  document.querySelectorAll("button[data-confirm]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
 
   function itemAfter(list, y) {
     var items = Array.prototype.slice.call(list.querySelectorAll(".assembly-item:not(.dragging)"));

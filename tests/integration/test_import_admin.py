@@ -125,4 +125,5 @@ def test_large_file_runs_as_a_job_with_progress(client, editor, bulletin, settin
     assert response.url == reverse("admin:editorial_import_progress", args=[job.pk])
     status = client.get(response.url, HTTP_ACCEPT="application/json").json()
     assert status["progress"] == 100 and status["issue_url"]
+    assert status["state_label"] == "已完成"  # the page shows the state in Chinese, not its code
     assert Issue.objects.count() == 1

@@ -37,6 +37,7 @@ def test_dry_run_json_has_the_documented_shape_and_touches_no_table(django_asser
     }
     assert report["bulletin"] == "信息产业监测"
     assert report["date"] == "2020-12-03"
+    assert report["number"] == 48  # "2020年第48期" on the cover
     assert [s["title"] for s in report["sections"]] == SECTIONS.split(",")
     article = report["sections"][0]["articles"][0]
     assert set(article) == {"title", "subheadings", "paragraphs", "figures"}
@@ -63,14 +64,37 @@ def test_import_creates_a_draft_issue_and_prints_its_id_last():
     assert first.body.startswith("<p>") and first.summary
 
 
+def without_stated_number(tmp_path) -> Path:
+    path = tmp_path / "no-number.txt"
+    text = FIXTURE.read_text(encoding="utf-8").replace("2020年第48期（总第1236期）", "")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.mark.django_db
-def test_second_import_gets_the_next_number_and_keeps_sections():
+def test_the_issue_gets_the_number_the_file_states(settings):
+    settings.LANGUAGE_CODE = "en"
     run(FIXTURE, "--bulletin", "xxcy", "--sections", SECTIONS)
-    out = run(FIXTURE, "--bulletin", "xxcy", "--date", "2020-12-10")
+    assert list(Issue.objects.values_list("number", flat=True)) == [48]
+    # The same number again is refused, saying how to choose another; nothing is saved.
+    with pytest.raises(CommandError, match=r"48.*--number"):
+        run(FIXTURE, "--bulletin", "xxcy", "--date", "2020-12-10")
+    assert Issue.objects.count() == 1
+    out = run(FIXTURE, "--bulletin", "xxcy", "--date", "2020-12-10", "--number", "60")
     assert "Created bulletin" not in out
-    numbers = sorted(Issue.objects.values_list("number", flat=True))
-    assert numbers == [1, 2]
+    assert sorted(Issue.objects.values_list("number", flat=True)) == [48, 60]
     assert Section.objects.filter(bulletin__slug="xxcy").count() == 5
+
+
+@pytest.mark.django_db
+def test_a_file_without_a_number_gets_the_next_free_one(tmp_path):
+    source = without_stated_number(tmp_path)
+    run(source, "--bulletin", "xxcy", "--sections", SECTIONS, "--number", "47")
+    run(FIXTURE, "--bulletin", "xxcy")  # states 48
+    run(source, "--bulletin", "xxcy", "--date", "2020-12-10")
+    assert sorted(Issue.objects.values_list("number", flat=True)) == [47, 48, 49]
+    report = json.loads(stdout_of(source, "--dry-run", "--json"))
+    assert report["number"] is None
 
 
 @pytest.mark.django_db
@@ -145,3 +169,51 @@ def test_truncated_docx_is_refused(tmp_path, settings):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         run(tmp_path / "nope.txt", "--dry-run")
+
+
+PDF_BULLETIN = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+@page { size: A4; margin: 20mm; }
+body { font-family: "Noto Serif CJK SC", serif; font-size: 11pt; }
+h1 { font-size: 18pt; } h2 { font-size: 15pt; } p { text-indent: 2em; }
+</style></head><body>
+<p style="text-align:center;font-size:20pt">信息产业监测</p>
+<p style="text-align:center">2020年第48期　2020年12月3日</p>
+<h1>产业环境</h1>
+<h2>工信部发布12项人工智能行业标准</h2>
+<p>12月1日，工业和信息化部发布人工智能芯片基准测试等12项行业标准，自2021年3月1日起实施。</p>
+<h1>运营竞争</h1>
+<h2>三家基础电信企业5G套餐用户合计超3亿户</h2>
+<p>12月2日，三家基础电信企业公布的数据显示，5G套餐用户合计已超过3亿户。</p>
+</body></html>"""
+
+
+@pytest.mark.django_db
+def test_a_pdf_is_imported_with_the_number_it_states(tmp_path):
+    from tests.corpus.generator import CHROMIUM, pdf_via_chromium
+
+    pytest.importorskip("editorial.parsing.pdf_reader")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"needs chromium at {CHROMIUM} to print the PDF")
+    path = tmp_path / "xxcy-48.pdf"
+    path.write_bytes(pdf_via_chromium(PDF_BULLETIN))
+    out = stdout_of(path, "--bulletin", "xxcy", "--sections", SECTIONS)
+    issue = Issue.objects.get(pk=int(out.strip().splitlines()[-1]))
+    assert (issue.number, issue.issue_date.isoformat()) == (48, "2020-12-03")
+    assert list(issue.articles.order_by("section__position", "position")
+                .values_list("section__name", "title")) == [
+        ("产业环境", "工信部发布12项人工智能行业标准"),
+        ("运营竞争", "三家基础电信企业5G套餐用户合计超3亿户"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_pdf_without_a_text_layer_is_refused_clearly(tmp_path, settings):
+    from tests.integration.test_import_preview_repair import blank_pdf
+
+    pytest.importorskip("editorial.parsing.pdf_reader")
+    settings.LANGUAGE_CODE = "en"
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(blank_pdf())
+    with pytest.raises(CommandError, match="no text layer"):
+        run(path, "--bulletin", "xxcy", "--sections", SECTIONS)
+    assert not Issue.objects.exists() and not Bulletin.objects.exists()

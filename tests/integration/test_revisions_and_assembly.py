@@ -1,11 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from editorial.models import Article, ReviewEvent
-from editorial.services import reviewing
-from editorial.services.errors import ServiceError
-from editorial.workflow import EDITOR, IssueState
-from tests.factories import ArticleFactory, IssueFactory, UserFactory
+from editorial.models import Article, Comment, Figure, Issue, Metric, ReviewEvent
+from editorial.services import assembling, reviewing
+from editorial.services.errors import PermissionRefused, ServiceError
+from editorial.workflow import EDITOR, ArticleState, IssueState
+from tests.factories import ArticleFactory, IssueFactory, MetricFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,155 @@ def test_issue_page_offers_arrangement_and_a_preview_link(client, editor_user, b
     html = client.get(reverse("admin:editorial_issue_change", args=[issue.pk])).content.decode()
     assert reverse("admin:editorial_issue_assemble", args=[issue.pk]) in html
     assert reverse("editorial:preview_link", args=[issue.pk]) in html
+
+
+# --- Merge and split ----------------------------------------------------------------------
+
+
+def three_articles(bulletin, editor_user):
+    """甲 (one figure), 乙 (a subheading, a figure, a key figure, a comment), 丙."""
+    issue = IssueFactory(bulletin=bulletin)
+    s1 = bulletin.sections.order_by("position").first()
+    a = ArticleFactory(issue=issue, section=s1, position=1, title="甲",
+                       body='<p>甲的正文。</p>\n<figure class="figure-1"></figure>')
+    Figure.objects.create(article=a, position=1, caption="图1 甲图")
+    b = ArticleFactory(
+        issue=issue, section=s1, position=2, title="乙",
+        body='<p>乙的导语。</p>\n<h3>乙的小标题</h3>\n<p>乙的下文，收入增长10%。</p>\n'
+             '<figure class="figure-1"></figure>',
+    )
+    Figure.objects.create(article=b, position=1, caption="图1 乙图")
+    MetricFactory(issue=issue, article=b, sentence="乙的下文，收入增长10%。")
+    Comment.objects.create(article=b, author=editor_user, body="请核对数据。")
+    c = ArticleFactory(issue=issue, section=s1, position=3, title="丙")
+    return issue, a, b, c
+
+
+@pytest.mark.postgres
+def test_merge_appends_the_article_to_the_one_before_it(editor_user, bulletin):
+    issue, a, b, _c = three_articles(bulletin, editor_user)
+    ReviewEvent.objects.create(article=b, actor=editor_user, action="submit",
+                               from_state="draft", to_state="submitted")
+    merged = assembling.merge_article_into_previous(article=b, user=editor_user)
+
+    assert merged.pk == a.pk and not Article.objects.filter(pk=b.pk).exists()
+    a.refresh_from_db()
+    assert "<h3>乙</h3>" in a.body and "乙的小标题" in a.body and a.body.startswith("<p>甲的正文")
+    # 乙's figure follows 甲's, and the body's placeholder says so.
+    assert list(a.figures.order_by("position").values_list("position", "caption")) == [
+        (1, "图1 甲图"), (2, "图1 乙图"),
+    ]
+    assert 'class="figure-2"' in a.body and a.body.count('class="figure-1"') == 1
+    assert Metric.objects.get(issue=issue).article_id == a.pk
+    assert Comment.objects.get().article_id == a.pk
+    # Positions are compacted; the trail records the merge (and keeps 乙's events).
+    assert list(Article.objects.filter(issue=issue).order_by("position")
+                .values_list("title", "position")) == [("甲", 1), ("丙", 2)]
+    event = ReviewEvent.objects.get(article=a, action="merge")
+    assert "乙" in event.comment and event.actor == editor_user
+    assert ReviewEvent.objects.filter(article=a, action="submit").exists()
+    # History: 甲's revision before the merge, and 乙's deletion, are kept.
+    assert a.history.count() >= 2
+    assert Article.history.filter(id=b.pk, history_type="-").exists()
+
+
+@pytest.mark.postgres
+def test_merge_reopens_a_reviewed_article_and_refuses_the_first_one(editor_user, bulletin):
+    _issue, a, b, _c = three_articles(bulletin, editor_user)
+    Article.objects.filter(pk=a.pk).update(state=ArticleState.APPROVED)
+    with pytest.raises(ServiceError, match=r"第一篇|first article"):
+        assembling.merge_article_into_previous(article=a, user=editor_user)
+    merged = assembling.merge_article_into_previous(article=b, user=editor_user)
+    assert merged.state == ArticleState.DRAFT
+    event = ReviewEvent.objects.get(article=a, action="merge")
+    assert (event.from_state, event.to_state) == (ArticleState.APPROVED, ArticleState.DRAFT)
+
+
+@pytest.mark.postgres
+def test_split_makes_the_subheading_a_new_article_after_it(editor_user, bulletin):
+    issue, _a, b, _c = three_articles(bulletin, editor_user)
+    assert assembling.article_subheadings(b.body) == ["乙的小标题"]
+    new = assembling.split_article_at_subheading(article=b, subheading_index=0, user=editor_user)
+
+    b.refresh_from_db()
+    assert new.title == "乙的小标题" and new.state == ArticleState.DRAFT
+    assert b.body == "<p>乙的导语。</p>"
+    assert "乙的下文" in new.body and "<h3>" not in new.body
+    assert new.summary.startswith("乙的下文")
+    assert list(Article.objects.filter(issue=issue).order_by("position")
+                .values_list("title", "position")) == [
+        ("甲", 1), ("乙", 2), ("乙的小标题", 3), ("丙", 4),
+    ]
+    # The figure and the key figure below the subheading go with it.
+    assert list(new.figures.values_list("position", "caption")) == [(1, "图1 乙图")]
+    assert 'class="figure-1"' in new.body and not b.figures.exists()
+    assert Metric.objects.get(issue=issue).article_id == new.pk
+    assert Comment.objects.get().article_id == b.pk
+    assert ReviewEvent.objects.filter(article=b, action="split").exists()
+    assert ReviewEvent.objects.filter(article=new, action="split").exists()
+    assert b.history.count() >= 2
+
+
+@pytest.mark.postgres
+def test_split_then_merge_gives_the_text_back(editor_user, bulletin):
+    _issue, _a, b, _c = three_articles(bulletin, editor_user)
+    before = b.body
+    new = assembling.split_article_at_subheading(article=b, subheading_index=0, user=editor_user)
+    assembling.merge_article_into_previous(article=new, user=editor_user)
+    b.refresh_from_db()
+    assert b.body.replace("\n", "") == before.replace("\n", "")
+
+
+@pytest.mark.postgres
+def test_split_and_merge_refuse_what_they_cannot_do(editor_user, reviewer, bulletin):
+    issue, a, b, _c = three_articles(bulletin, editor_user)
+    with pytest.raises(ServiceError):  # 甲 has no subheading
+        assembling.split_article_at_subheading(article=a, subheading_index=0, user=editor_user)
+    with pytest.raises(PermissionRefused):
+        assembling.merge_article_into_previous(article=b, user=reviewer)
+    with pytest.raises(PermissionRefused):
+        assembling.split_article_at_subheading(article=b, subheading_index=0, user=reviewer)
+    lead = ArticleFactory(issue=issue, section=a.section, position=9, title="丁",
+                          body="<h3>开头就是小标题</h3><p>正文。</p>")
+    with pytest.raises(ServiceError, match=r"留空|empty"):
+        assembling.split_article_at_subheading(article=lead, subheading_index=0, user=editor_user)
+    Issue.objects.filter(pk=issue.pk).update(state=IssueState.APPROVED)
+    with pytest.raises(ServiceError):
+        assembling.merge_article_into_previous(article=b, user=editor_user)
+    with pytest.raises(ServiceError):
+        assembling.split_article_at_subheading(article=b, subheading_index=0, user=editor_user)
+    assert Article.objects.filter(issue=issue).count() == 4  # nothing changed
+
+
+@pytest.mark.postgres
+def test_assembly_view_merges_and_splits_without_javascript(client, editor_user, bulletin):
+    issue, a, b, c = three_articles(bulletin, editor_user)
+    client.force_login(editor_user)
+    url = reverse("admin:editorial_issue_assemble", args=[issue.pk])
+    html = client.get(url).content.decode()
+    assert f'name="merge" value="{b.pk}"' in html
+    assert f'name="merge" value="{a.pk}"' not in html  # the first of its section
+    assert f'name="split-at-{b.pk}"' in html and "乙的小标题" in html
+    assert "并入上一篇" in html and "在此拆分" in html
+
+    response = client.post(url, {"split": b.pk, f"split-at-{b.pk}": "0"}, follow=True)
+    assert "已拆分为单独的文章" in response.content.decode() or "成为单独的文章" in response.content.decode()
+    new = Article.objects.get(issue=issue, title="乙的小标题")
+
+    response = client.post(url, {"merge": c.pk}, follow=True)
+    assert "已并入" in response.content.decode()
+    new.refresh_from_db()
+    assert "<h3>丙</h3>" in new.body
+    assert list(Article.objects.filter(issue=issue).order_by("position")
+                .values_list("title", flat=True)) == ["甲", "乙", "乙的小标题"]
+
+
+@pytest.mark.postgres
+def test_assembly_view_reports_a_refused_merge(client, reviewer, editor_user, bulletin):
+    issue, _a, b, _c = three_articles(bulletin, editor_user)
+    client.force_login(editor_user)
+    url = reverse("admin:editorial_issue_assemble", args=[issue.pk])
+    Issue.objects.filter(pk=issue.pk).update(state=IssueState.APPROVED)
+    response = client.post(url, {"merge": b.pk}, follow=True)
+    assert "不能再修改" in response.content.decode()
+    assert Article.objects.filter(pk=b.pk).exists()

@@ -223,7 +223,7 @@ def test_editor_clears_the_gates_from_the_admin(client):
     page = client.get(reverse("admin:editorial_issue_change", args=[issue.pk])).content.decode()
     assert "status__exact=suggested" in page and "resolved__exact=0" in page
     client.post(reverse("admin:editorial_metric_changelist"),
-                {"action": "confirm_metrics", "_selected_action": [metric.pk]})
+                {"action": "confirm_metrics", "_selected_action": [metric.pk], "confirm": "yes"})
     client.post(reverse("admin:editorial_importwarning_changelist"),
                 {"action": "resolve_import_warnings", "_selected_action": [warning.pk]})
     metric.refresh_from_db()

@@ -291,12 +291,142 @@ def test_no_duplicates_within_a_sentence():
     assert len(figures) == 1
 
 
+# ------------------------------------------------------------------ features and commentary
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a unit written once for a list of changes
+        (
+            "增速较1—10月和去年同期分别提高0.5个和2.2个百分点。",
+            [],  # no level to attach to, and no indicator named: nothing to propose
+        ),
+        (
+            "1—11月，云服务、电子商务平台技术服务收入分别增长21.3%和10.8%，"
+            "增速分别比1—10月提高0.4个和0.6个百分点。",
+            [("云服务收入", D("21.3"), "%", D("21.3"), D("0.4"), "1—11月"),
+             ("电子商务平台技术服务收入", D("10.8"), "%", D("10.8"), D("0.6"), "1—11月")],
+        ),
+        # a growth rate, then the level it reached: one figure
+        (
+            "今年前三季度全球PC出货量同比增长11.3%，达到2.02亿台。",
+            [("全球PC出货量", D("2.02"), "亿台", D("11.3"), None, "今年前三季度")],
+        ),
+        # the year before a 2020 figure is a year-on-year base
+        (
+            "2020年，信息通信业固定资产投资完成4072亿元，比2019年增长11%。",
+            [("信息通信业固定资产投资", D("4072"), "亿元", D("11"), None, "2020年")],
+        ),
+        # the rate of decline reached
+        (
+            "今年前10个月，智能手机产量降幅收窄至5.2%。",
+            [("智能手机产量", D("-5.2"), "%", D("-5.2"), None, "今年前10个月")],
+        ),
+        # 今年 and 去年 on their own are periods
+        (
+            "今年，全国新增5G基站超过60万个。",
+            [("新增5G基站", D("60"), "万个", None, None, "今年")],
+        ),
+        # from one level to another: the level reached
+        (
+            "国产品牌在高端市场的份额从去年的不足10%上升到了今年的23%。",
+            [("国产品牌在高端市场的份额", D("23"), "%", None, None, "今年")],
+        ),
+        # a share named after the number
+        (
+            "三星以21.9%的份额位居第一。",
+            [("三星份额", D("21.9"), "%", None, None, None)],
+        ),
+        # a growth rate written as a noun after the number
+        (
+            "今年我国电子信息制造业有望实现8%左右的增长。",
+            [("电子信息制造业", D("8"), "%", D("8"), None, "今年")],
+        ),
+        (
+            "从用户规模看，60岁以上网民仅占10.3%。",
+            [("60岁以上网民占比", D("10.3"), "%", None, None, None)],
+        ),
+    ],
+)
+def test_feature_sentences(text, expected):
+    assert [summary(f) for f in extract_key_figures(text, year=2020)] == expected
+
+
+@pytest.mark.parametrize(
+    "text, unit",
+    [
+        ("光缆线路总长度达到5000万公里。", "万公里"),
+        ("内部网络带宽达到1.6TB/s。", "TB/s"),
+        ("全球储能电池出货量达到20.5GWh。", "GWh"),
+        ("光伏装机容量达到12GW。", "GW"),
+        ("数据中心耗电量超过2000亿千瓦时。", "亿千瓦时"),
+        ("设计传输容量达到144Tbps。", "Tbps"),
+        ("规模以上工业企业利润率比一季度提高2.2个\n百分点。", "个百分点"),
+    ],
+)
+def test_units_are_kept_whole(text, unit):
+    assert only(text).unit == unit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # shares of a population and survey answers
+        "调查显示，有63%的受访者表示愿意为更快的网速支付更高的月租。",
+        "数据显示，93%的中小企业尚未建立专门的数据管理部门。",
+        "值得一提的是，在全部5G基站中，有近七成部署在地级以上城市的城区。",
+        "数据显示，转出用户中超6成来自中小城市。",
+        "业内人士坦言，真正把核心业务搬上云端的不足一成。",
+        # differences from another quantity
+        "与华东地区相比，西部地区数据中心的平均电价要低30%左右。",
+        "与华为相比，其增速高出约12个百分点。",
+        "对运营商来说，5G网络的建设成本大约是4G的1.5倍。",
+        "有的企业甚至开出了高于行业平均水平30%的薪酬。",
+        "该芯片功耗较传统方案降低约40%。",
+        # vague quantities and words pointing elsewhere
+        "部分运营商甚至削减了数十亿美元的投资计划。",
+        "某平台的付费会员数在过去一年增长了近一倍。",
+        "数据显示，这一比例已高达93%，远高于全球平均水平。",
+        "说起来，这已经是该公司连续第三年营收增速超过20%了。",
+        "该省今年已完成全年目标的85%。",
+        # a deal price is no measured quantity
+        "该公司正考虑以约50亿美元的价格出售其服务器业务。",
+    ],
+)
+def test_no_figures_in_loose_talk(text):
+    assert extract_key_figures(text, year=2020) == []
+
+
+@pytest.mark.parametrize(
+    "text, indicator",
+    [
+        ("未来，到2025年，我国5G用户普及率预计将超过56%。", "5G用户普及率"),
+        ("目前，光缆线路总长度达到5000万公里。", "光缆线路总长度"),
+        ("在用数据中心机架总规模超过400万个。", "在用数据中心机架总规模"),
+        ("软件业从业人员704万人。", "软件业从业人员"),
+        ("国内数据中心每年的耗电量已超过2000亿千瓦时。", "国内数据中心耗电量"),
+    ],
+)
+def test_names_lose_leading_function_and_time_words(text, indicator):
+    assert only(text).indicator == indicator
+
+
+def test_a_period_is_a_period():
+    f = only("展望未来，2021年全球智能手机出货量预计将达到13.8亿部，同比增长9%左右。")
+    assert (f.indicator, f.period) == ("全球智能手机出货量", "2021年")
+    f = only("自2020年起，新建数据中心机架规模超过50万个。", year=2024)
+    assert f.period is None
+    f = only("与去年同期相比，5G手机出货量达到1.6亿部。", year=2020)
+    assert f.period is None
+
+
 # --------------------------------------------------------------------------- gold standard
 
 
-def _key(value, unit, yoy, points):
-    return (Decimal(value) if isinstance(value, str) else value, unit, D(yoy) if isinstance(
-        yoy, str) else yoy, D(points) if isinstance(points, str) else points)
+def _gold_items(split: str | None = None) -> list[dict]:
+    items = json.loads(GOLD.read_text(encoding="utf-8"))["items"]
+    return [item for item in items if split is None or item["split"] == split]
 
 
 def _indicator_agrees(predicted: str, gold: str) -> bool:
@@ -304,42 +434,83 @@ def _indicator_agrees(predicted: str, gold: str) -> bool:
     return bool(a) and (a in b or b in a)
 
 
-def test_gold_standard_recall_and_precision():
-    """A gold figure is found when a figure of its sentence has the same value, unit and change."""
-    items = json.loads(GOLD.read_text(encoding="utf-8"))["items"]
-    assert len(items) >= 60
-    assert sum(1 for item in items if not item["figures"]) >= 10
-    gold_total = predicted_total = found = indicators = periods = 0
+def _figure_key(f) -> tuple:
+    if isinstance(f, KeyFigure):
+        return f.value, f.unit, f.yoy, f.change_points
+    return D(f["value"]), f["unit"], D(f["yoy"]), D(f["change_points"])
+
+
+def _matches(predicted: KeyFigure, gold: dict, *, strict: bool) -> bool:
+    """Same value, unit and changes; strictly, also the same period and an agreeing name."""
+    if _figure_key(predicted) != _figure_key(gold):
+        return False
+    return not strict or (
+        predicted.period == gold["period"]
+        and _indicator_agrees(predicted.indicator, gold["indicator"])
+    )
+
+
+def _score(items: list[dict], *, strict: bool) -> tuple[int, int, int, list[str]]:
+    """(found, predicted, gold, report lines): each gold figure matched at most once."""
+    found = predicted_total = gold_total = 0
+    lines = []
     for item in items:
         predicted = extract_key_figures(item["text"], year=item["year"])
-        print(f"\n{item['text']!r}")
-        for f in predicted:
-            print(f"  {f.indicator} | {f.period} | {f.value} {f.unit} | yoy={f.yoy} "
-                  f"points={f.change_points}")
         unmatched = list(predicted)
+        problems = []
         for g in item["figures"]:
-            key = _key(g["value"], g["unit"], g["yoy"], g["change_points"])
-            match = next((p for p in unmatched
-                          if _key(p.value, p.unit, p.yoy, p.change_points) == key), None)
+            match = next((p for p in unmatched if _matches(p, g, strict=strict)), None)
             if match is None:
-                print(f"  MISSED {g}")
-                continue
-            unmatched.remove(match)
-            found += 1
-            indicators += _indicator_agrees(match.indicator, g["indicator"])
-            periods += match.period == g["period"]
-        for p in unmatched:
-            print(f"  EXTRA {p.indicator} {p.value} {p.unit}")
+                problems.append(f"  MISSED {g['indicator']} | {g['period']} | {g['value']} "
+                                f"{g['unit']} yoy={g['yoy']} points={g['change_points']}")
+            else:
+                unmatched.remove(match)
+                found += 1
+        problems += [f"  EXTRA  {p.indicator} | {p.period} | {p.value} {p.unit} yoy={p.yoy} "
+                     f"points={p.change_points}" for p in unmatched]
+        if problems:
+            lines += [item["text"], *problems]
         gold_total += len(item["figures"])
         predicted_total += len(predicted)
-    recall, precision = found / gold_total, found / predicted_total
-    print(f"\nrecall {recall:.3f} ({found}/{gold_total}), precision {precision:.3f} "
-          f"({found}/{predicted_total}); of the found: indicator agrees {indicators}/{found}, "
-          f"period agrees {periods}/{found}")
-    assert recall >= 0.8
-    assert precision >= 0.8
-    assert indicators / found >= 0.8
-    assert periods / found >= 0.9
+    return found, predicted_total, gold_total, lines
+
+
+def test_the_gold_set_has_a_held_apart_part():
+    items = _gold_items()
+    assert {item["split"] for item in items} == {"tune", "held"}
+    held, tune = _gold_items("held"), _gold_items("tune")
+    assert len(held) >= 40 and len(tune) >= 100
+    for part in (held, tune):
+        assert sum(1 for item in part if not item["figures"]) >= 10
+    assert len({item["text"] for item in items}) == len(items)
+
+
+@pytest.mark.parametrize(
+    "split, min_precision, min_recall",
+    [
+        # The rules were adjusted against these sentences.
+        ("tune", 0.95, 0.95),
+        # Written before any adjustment against them and never used for one: what an editor
+        # can expect from text the rules were not fitted to.
+        ("held", 0.90, 0.80),
+    ],
+)
+def test_gold_standard_precision_and_recall(split, min_precision, min_recall):
+    """A figure counts when value, unit, changes and period match and the names agree.
+
+    The loose figures (value, unit and changes only) are reported alongside.
+    """
+    items = _gold_items(split)
+    found, predicted, gold, lines = _score(items, strict=True)
+    loose_found, _, _, _ = _score(items, strict=False)
+    precision, recall = found / predicted, found / gold
+    report = (
+        f"{split} ({len(items)} sentences): precision {precision:.3f} ({found}/{predicted}), "
+        f"recall {recall:.3f} ({found}/{gold}); value, unit and changes only: precision "
+        f"{loose_found / predicted:.3f}, recall {loose_found / gold:.3f}\n" + "\n".join(lines)
+    )
+    print(report)
+    assert precision >= min_precision and recall >= min_recall, report
 
 
 # --------------------------------------------------------------------------- properties
@@ -364,7 +535,9 @@ def decimals(max_integer):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    indicator=st.one_of(st.sampled_from(INDICATORS), st.text(NAME_CHARS, min_size=2, max_size=8)),
+    # 数据 and 数量 alone name nothing measured; the extractor rightly proposes no figure for them.
+    indicator=st.one_of(st.sampled_from(INDICATORS), st.text(NAME_CHARS, min_size=2, max_size=8)
+                        .filter(lambda name: name not in {"数据", "数量"})),
     verb=st.sampled_from(VERBS),
     value=decimals(10**7),
     unit=st.sampled_from(UNITS),

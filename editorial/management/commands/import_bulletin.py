@@ -1,7 +1,8 @@
-"""import_bulletin FILE: a bulletin's text or .docx becomes a draft issue.
+"""import_bulletin FILE: a bulletin's text, .docx or PDF becomes a draft issue.
 
 A stable interface other tools rely on: the issue id is the last line printed, and
-``--dry-run --json`` prints one JSON object and writes nothing.
+``--dry-run --json`` prints one JSON object and writes nothing. Without ``--number`` the
+issue gets the number the file states ("2020年第48期"), else the bulletin's next free one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from editorial.services.errors import ServiceError
 
 
 class Command(BaseCommand):
-    help = "Import a bulletin (plain text or .docx) as a draft issue."
+    help = "Import a bulletin (plain text, .docx or PDF) as a draft issue."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -28,7 +29,11 @@ class Command(BaseCommand):
             "--sections", help="comma-separated section names, in order (e.g. 产业环境,运营竞争)"
         )
         parser.add_argument("--date", type=date.fromisoformat, help="issue date, YYYY-MM-DD")
-        parser.add_argument("--number", type=int, help="issue number (default: the next one)")
+        parser.add_argument(
+            "--number",
+            type=int,
+            help="issue number (default: the one the file states, else the next free one)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="parse only, save nothing")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         parser.add_argument(
@@ -80,6 +85,8 @@ class Command(BaseCommand):
 
                     publish_back_catalogue_issue(issue=issue, user=publisher)
         except ServiceError as exc:
+            if exc.code == "duplicate-number" and not options["number"]:
+                raise CommandError(f"{exc} (the number stated in the file; use --number)") from exc
             raise CommandError(str(exc)) from exc
         if created:
             self.stderr.write(f"Created bulletin “{bulletin.slug}” with sections: "
@@ -116,7 +123,10 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {username!r}.") from exc
 
     def _print_summary(self, report: dict) -> None:
-        self.stdout.write(f"Bulletin: {report['bulletin'] or '?'}   date: {report['date'] or '?'}")
+        self.stdout.write(
+            f"Bulletin: {report['bulletin'] or '?'}   date: {report['date'] or '?'}   "
+            f"number: {report.get('number') or '?'}"
+        )
         for section in report["sections"]:
             self.stdout.write(f"  {section['title'] or '(no section)'}")
             for article in section["articles"]:
