@@ -1160,28 +1160,9 @@ def _run(text: str) -> dict:
 
 
 def _labels() -> dict:
-    try:
-        from editorial.render_data import labels_for
+    from editorial.render_data import labels_for
 
-        return dict(labels_for("zh-hans"))
-    except Exception:  # the render model module is optional here
-        return {
-            "contents": "目录",
-            "contents_title": "目　录",
-            "highlights": "本期要目",
-            "page": "第 {n} 页",
-            "page_of": "第 {n} 页 / 共 {m} 页",
-            "erratum": "更正说明",
-            "source": "来源",
-            "author": "作者",
-            "chart_caption": "{name}走势",
-            "chart_source": "资料来源：{source}",
-            "chart_source_default": "资料来源：本刊整理",
-            "published_by": "{publisher} 编印",
-            "issue_number": "第{number}期",
-            "volume_year": "{volume}年",
-            "volume": "第{volume}卷",
-        }
+    return dict(labels_for("zh-hans"))
 
 
 _PNG_CACHE: dict[str, str] = {}

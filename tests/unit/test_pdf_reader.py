@@ -14,7 +14,6 @@ import random
 import re
 import shutil
 import struct
-import subprocess
 import time
 import zlib
 from collections.abc import Iterator
@@ -43,6 +42,7 @@ from editorial.parsing.tree import (
     Subheading,
     Table,
 )
+from tests.corpus.generator import pdf_via_chromium
 from tests.service_probe import services_required
 
 FONT_DIR = "/usr/share/fonts/opentype/noto"
@@ -538,30 +538,6 @@ def chromium_html(doc: Doc) -> str:
     return "".join(parts)
 
 
-def chromium_pdf(html: str, tmp: Path) -> bytes:
-    source = tmp / "bulletin.html"
-    source.write_text(html, encoding="utf-8")
-    target = tmp / "bulletin.pdf"
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp / 'profile'}",
-        "--no-pdf-header-footer",
-        f"--print-to-pdf={target}",
-        source.as_uri(),
-    ]
-    subprocess.run(command, capture_output=True, timeout=120, check=False)
-    assert target.exists() and target.stat().st_size, "chromium printed no PDF"
-    return target.read_bytes()
-
-
 @pytest.fixture(scope="module")
 def chromium_sample(tmp_path_factory) -> bytes:
     if not Path(CHROMIUM).exists():
@@ -569,7 +545,7 @@ def chromium_sample(tmp_path_factory) -> bytes:
         if services_required():
             pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
         pytest.skip(reason)
-    return chromium_pdf(chromium_html(CHROMIUM_DOC), tmp_path_factory.mktemp("chromium"))
+    return pdf_via_chromium(chromium_html(CHROMIUM_DOC))
 
 
 def test_chromium_pdf_uses_radical_code_points(chromium_sample):
