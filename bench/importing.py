@@ -377,20 +377,69 @@ def accuracy() -> None:
     bench_pdf_accuracy(baseline)
 
 
+BIG_TARGET_BYTES = int(1.5 * 1024 * 1024)
+
+
+def ten_issues_text() -> bytes:
+    """About 1.5 MB of generated bulletins back to back: ten issues' worth in one file."""
+    sys.path.insert(0, str(ROOT))
+    from tests.corpus import FAMILIES, generate
+
+    texts, size, seed = [], 0, 300
+    while size < BIG_TARGET_BYTES:
+        text = generate(seed, FAMILIES[seed % len(FAMILIES)]).extracted_text()
+        texts.append(text)
+        size += len(text.encode("utf-8"))
+        seed += 1
+    return "\n".join(texts).encode("utf-8")
+
+
+def bench_big_bulletin() -> None:
+    """Parse and import a 1.5 MB text; time and the process's peak memory, with floors."""
+    import resource
+
+    from editorial.services import importing
+
+    data = ten_issues_text()
+    bulletin, _ = importing.ensure_bulletin(slug="bench-big", sections=SECTIONS)
+    floor, _ = timed(lambda: data.decode("utf-8").splitlines(), repeat=3)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    parsed = importing.parse_upload(data=data, filename="big.txt", sections=SECTIONS)
+    parsed_at = time.perf_counter()
+    issue = importing.import_bulletin(
+        parsed=parsed, bulletin=bulletin, user=None, number=importing.next_issue_number(bulletin)
+    )
+    done = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"big bulletin: {len(data) / 1024 / 1024:.2f} MB, {len(parsed.articles)} articles, "
+          f"{issue.metrics.count()} suggested metrics")
+    print(f"  parse (ours)                       {(parsed_at - start):8.2f} s")
+    print(f"  parse + import (ours)              {(done - start):8.2f} s    target < 10 s")
+    print(f"  decode + split lines (floor)       {floor:8.3f} s")
+    print(f"  peak process memory                {peak:8.0f} MB   target < 400 MB "
+          f"({before:.0f} MB before)")
+
+
 def main() -> None:
     if sys.argv[1:2] == ["accuracy"]:
         accuracy()
         return
     setup_django()
+    only_big = sys.argv[1:2] == ["big"]
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
+        if only_big:
+            bench_big_bulletin()
+            return
         data = big_bulletin()
         bench_parse(data)
         bench_whole_import(data)
+        bench_big_bulletin()
         bench_spreadsheet()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

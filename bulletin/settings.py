@@ -7,6 +7,7 @@ cache. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "simple_history",
     "import_export",
+    "axes",
     "editorial",
 ]
 
@@ -51,7 +53,24 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "editorial.slug_redirects.RetiredSlugRedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin sign-in is throttled: after AXES_FAILURE_LIMIT wrong passwords a user name, and
+# separately an address, is locked out for AXES_COOLOFF_MINUTES (attempts are counted
+# in the database, so every web process sees them).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "editorial.login_throttling.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", False) else None
 
 ROOT_URLCONF = "bulletin.urls"
 WSGI_APPLICATION = "bulletin.wsgi.application"
@@ -119,6 +138,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Renders and e-mail deliveries have queues of their own, so a 40-page render never holds
+# up e-mails and each kind of worker is scaled alone (docs/operations.md, Procfile).
+CELERY_TASK_ROUTES = {
+    "editorial.render_issue_rendition": {"queue": "render"},
+    "editorial.fan_out_issue_deliveries": {"queue": "deliver"},
+    "editorial.send_delivery_batch": {"queue": "deliver"},
+}
 # A render that kills its worker this many times is marked failed instead of looping.
 RENDER_MAX_ATTEMPTS = env_int("RENDER_MAX_ATTEMPTS", 3)
 
@@ -203,6 +229,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Every failed sign-in is already a database row the admin lists; log lockouts only.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

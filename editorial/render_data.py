@@ -59,6 +59,7 @@ LABELS: dict[str, dict[str, str]] = {
         "issue_number": "第{number}期",
         "volume_year": "{volume}年",
         "volume": "第{volume}卷",
+        "end_mark": "（本期完）",
     },
     "en": {
         "contents": "Contents",
@@ -76,6 +77,7 @@ LABELS: dict[str, dict[str, str]] = {
         "issue_number": "No. {number}",
         "volume_year": "{volume}",
         "volume": "Vol. {volume}",
+        "end_mark": "— End of issue —",
     },
 }
 

@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from editorial import search, selectors
 from editorial.charts import ChartPoint, indicator_chart_svg
@@ -90,7 +90,7 @@ def _article_body_blocks(article: Article, figures, figure_url) -> list[dict]:
 # --- Pages ---------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @cached_public_page()
 def home(request):
     return render(
@@ -104,7 +104,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 @cached_public_page("page", "year")
 def bulletin_archive(request, bulletin_slug: str):
     bulletin = selectors.public_bulletin(bulletin_slug)
@@ -147,7 +147,7 @@ def _issue_context(issue: Issue, *, preview_token: str | None = None) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @cached_public_page()
 def issue_detail(request, bulletin_slug: str, number: int):
     issue = selectors.get_public_issue(bulletin_slug=bulletin_slug, number=number)
@@ -198,7 +198,7 @@ def _article_context(article: Article, *, preview_token: str | None = None) -> d
     }
 
 
-@require_GET
+@require_safe
 @cached_public_page()
 def article_detail(request, bulletin_slug: str, number: int, article_id: int):
     article = selectors.get_public_article(
@@ -207,7 +207,7 @@ def article_detail(request, bulletin_slug: str, number: int, article_id: int):
     return render(request, "editorial/article_detail.html", _article_context(article))
 
 
-@require_GET
+@require_safe
 @cached_public_page("page")
 def section_detail(request, bulletin_slug: str, section_slug: str):
     section = selectors.public_section(bulletin_slug=bulletin_slug, section_slug=section_slug)
@@ -229,7 +229,7 @@ def section_detail(request, bulletin_slug: str, section_slug: str):
 # --- Indicators ------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @cached_public_page()
 def indicator_index(request):
     return render(
@@ -242,7 +242,7 @@ def indicator_index(request):
     )
 
 
-@require_GET
+@require_safe
 @cached_public_page()
 def indicator_detail(request, indicator_slug: str):
     indicator = selectors.get_public_indicator(indicator_slug)
@@ -266,7 +266,7 @@ def _chart_points(metrics) -> list[ChartPoint]:
     ]
 
 
-@require_GET
+@require_safe
 @cached_public_page()
 def indicator_chart(request, indicator_slug: str):
     indicator = selectors.get_public_indicator(indicator_slug)
@@ -300,7 +300,7 @@ def _indicator_rows(metrics):
         ]
 
 
-@require_GET
+@require_safe
 @cached_public_page()
 def indicator_data(request, indicator_slug: str, fmt: str):
     """An indicator's published values as CSV or XLSX (small: built whole, so cached)."""
@@ -348,7 +348,7 @@ def _file_response(field_file, *, filename: str, attachment: bool, content_type:
     return response
 
 
-@require_GET
+@require_safe
 def rendition_download(request, bulletin_slug: str, number: int, kind: str):
     if kind not in Rendition.Kind.values:
         raise Http404("Unknown rendition")
@@ -358,7 +358,7 @@ def rendition_download(request, bulletin_slug: str, number: int, kind: str):
     return _file_response(rendition.file, filename=filename, attachment=True)
 
 
-@require_GET
+@require_safe
 def figure_image(request, bulletin_slug: str, number: int, article_id: int, figure_id: int):
     figure = selectors.get_public_figure(
         bulletin_slug=bulletin_slug, number=number, article_id=article_id, figure_id=figure_id
@@ -381,7 +381,7 @@ def _parse_date(value: str | None) -> datetime.date | None:
 SEARCH_RESULT_CAP = 1000
 
 
-@require_GET
+@require_safe
 @cached_public_page("q", "bulletin", "section", "from", "to", "page")
 def search_page(request):
     text = request.GET.get("q", "").strip()
@@ -486,7 +486,7 @@ def preview_link(request, issue_id: int):
     )
 
 
-@require_GET
+@require_safe
 def preview_issue(request, token: str):
     issue = _issue_from_token(token)
     context = _issue_context(issue, preview_token=token)
@@ -494,7 +494,7 @@ def preview_issue(request, token: str):
     return _private(render(request, "editorial/issue_detail.html", context))
 
 
-@require_GET
+@require_safe
 def preview_article(request, token: str, article_id: int):
     issue = _issue_from_token(token)
     article = selectors.get_issue_article(issue=issue, article_id=article_id)
@@ -503,7 +503,7 @@ def preview_article(request, token: str, article_id: int):
     return _private(render(request, "editorial/article_detail.html", context))
 
 
-@require_GET
+@require_safe
 def preview_figure(request, token: str, article_id: int, figure_id: int):
     issue = _issue_from_token(token)
     article = selectors.get_issue_article(issue=issue, article_id=article_id)
@@ -517,7 +517,7 @@ def preview_figure(request, token: str, article_id: int, figure_id: int):
 # --- Site plumbing -------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def switch_language(request, language: str):
     """Switch language with a plain link (no form, no CSRF token: pages stay cacheable)."""
     codes = {code for code, _name in settings.LANGUAGES}
@@ -539,7 +539,7 @@ def switch_language(request, language: str):
     return response
 
 
-@require_GET
+@require_safe
 @cached_public_page()
 def robots_txt(request):
     lines = [

@@ -290,8 +290,55 @@ def typeset_pdf(data: dict, *, timestamp: datetime | None = None) -> tuple[bytes
                     pdf, warnings = compile_once()
                 except RuntimeError as again:
                     raise RenderError(_typst_message(again)) from again
+    pdf = open_with_bookmarks(pdf)
     pages = pdf_page_count(pdf)
     return pdf, pages, [getattr(w, "message", str(w)) for w in warnings]
+
+
+_TRAILER = re.compile(rb"trailer\s*<<(.*?)>>\s*startxref\s*(\d+)\s*%%EOF\s*$", re.S)
+_ROOT_REF = re.compile(rb"/Root\s+(\d+)\s+(\d+)\s+R")
+
+
+def open_with_bookmarks(pdf: bytes) -> bytes:
+    """The PDF set to open with its bookmarks panel shown (/PageMode /UseOutlines).
+
+    Typst has no option for the page mode, so the catalog is rewritten as an incremental
+    update appended to the file (a new catalog object, a one-entry cross-reference
+    section and a trailer pointing back to the original): the bytes Typst wrote stay
+    as they are. A PDF this does not recognise is returned unchanged.
+    """
+    trailer = _TRAILER.search(pdf[-4096:])
+    root = _ROOT_REF.search(trailer.group(1)) if trailer else None
+    if root is None or b"/Outlines" not in pdf:
+        return pdf
+    number, generation = root.group(1), root.group(2)
+    start = pdf.rfind(b"\n" + number + b" " + generation + b" obj")
+    end = pdf.find(b"endobj", start)
+    if start < 0 or end < 0:
+        return pdf
+    body = pdf[start:end]
+    opening = body.find(b"<<")
+    closing = body.rfind(b">>")
+    if opening < 0 or closing < 0 or b"/PageMode" in body:
+        return pdf
+    catalog = body[opening:closing] + b"/PageMode/UseOutlines>>"
+    offset = len(pdf) + 1
+    obj = b"\n" + number + b" " + generation + b" obj\n" + catalog + b"\nendobj\n"
+    xref_at = offset - 1 + len(obj)
+    old_trailer = trailer.group(1)
+    size = re.search(rb"/Size\s+(\d+)", old_trailer)
+    keep = b"".join(
+        m.group(0) for m in re.finditer(rb"/(?:Info|ID)\s*(?:\d+\s+\d+\s+R|\[[^\]]*\])", old_trailer)
+    )
+    update = (
+        obj
+        + b"xref\n0 1\n0000000000 65535 f\r\n"
+        + number + b" 1\n" + b"%010d %05d n\r\n" % (offset, int(generation))
+        + b"trailer\n<</Size " + (size.group(1) if size else b"0") + b"/Root " + number + b" "
+        + generation + b" R" + keep + b"/Prev " + trailer.group(2) + b">>\n"
+        + b"startxref\n%d\n%%%%EOF\n" % xref_at
+    )
+    return pdf + update
 
 
 def _drop_broken_images(compiler, typst_data: dict, root: Path) -> bool:

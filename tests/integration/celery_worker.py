@@ -44,6 +44,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_APP = "tests.integration.celery_worker"
 DEFAULT_QUEUE = "default"
+# Every queue the settings route tasks to: a test worker serves them all unless told.
+ALL_QUEUES = (DEFAULT_QUEUE, "render", "deliver")
 FAULTS_ENV = "TEST_WORKER_FAULTS"
 # Test-only worker settings: notice a killed pool process in a second, not ten.
 TEST_CONF = {"worker_lost_wait": 1.0}
@@ -200,7 +202,7 @@ class CeleryWorker:
         log_path: Path,
         env: dict[str, str] | None = None,
         faults: list[Fault] | None = None,
-        queues: tuple[str, ...] = (DEFAULT_QUEUE,),
+        queues: tuple[str, ...] = ALL_QUEUES,
         concurrency: int = 1,
         name: str = "test-worker",
         conf: dict | None = None,

@@ -145,3 +145,18 @@ def test_publish_while_redis_is_down_is_rendered_after_it_returns(
     assert sorted(report.resent) == sorted(r.pk for r in rows)
     wait_for(issue, "pdf")
     wait_for(issue, "html")
+
+
+def test_renders_have_a_queue_of_their_own(celery_worker, bulletin, publisher):  # noqa: F811
+    """A worker of the other queues leaves renders alone; a render worker takes them."""
+    import time
+
+    celery_worker(queues=("default", "deliver"), name="mail-worker")
+    issue = make_issue(bulletin, long_first_section=False)
+    publishing.publish_issue(issue=issue, user=publisher)
+    time.sleep(3)
+    waiting = current(issue, "pdf")
+    assert waiting is not None and waiting.state not in FINISHED
+    celery_worker(queues=("render",), name="render-worker")
+    assert wait_for(issue, "pdf").attempts == 1
+    wait_for(issue, "html")

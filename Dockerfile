@@ -1,0 +1,16 @@
+# The product's image: the same code and pinned dependencies for web, workers and beat.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# Noto CJK for the PDF, poppler for page counts, gettext for the translations.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk poppler-utils gettext \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN DEBUG=1 python manage.py compilemessages --ignore=.venv >/dev/null
+RUN useradd --create-home bulletin && mkdir -p /srv/media && chown bulletin /srv/media
+USER bulletin
+EXPOSE 8000
+CMD ["gunicorn", "bulletin.wsgi", "--workers", "4", "--bind", "0.0.0.0:8000"]
