@@ -13,7 +13,7 @@ VIEW_ALL = [
     for model in (
         "bulletin", "section", "issue", "article", "figure", "tag", "indicator", "metric",
         "importjob", "importwarning", "exportjob", "rendition", "reviewevent", "comment",
-        "organisation", "subscriber", "subscription", "delivery",
+        "organisation", "subscriber", "subscription", "delivery", "auditentry",
     )
 ]
 

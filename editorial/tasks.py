@@ -69,7 +69,7 @@ def run_import_job(self, job_id: int) -> int | None:
     """Parse and save a confirmed import; idempotent (a saved job is left alone)."""
     from django.db import OperationalError
 
-    from editorial.models import ImportJob
+    from editorial.services.import_jobs import fail_import_job
     from editorial.services.importing import run_import_job as run
 
     try:
@@ -77,7 +77,7 @@ def run_import_job(self, job_id: int) -> int | None:
     except OperationalError as exc:  # database hiccup: try again later
         raise self.retry(exc=exc) from exc
     except Exception as exc:
-        ImportJob.objects.filter(pk=job_id).update(state=ImportJob.State.FAILED, error=str(exc))
+        fail_import_job(job_id=job_id, error=str(exc))
         raise
     return issue.pk if issue else None
 

@@ -1,3 +1,3 @@
 """The Django admin: one module per concept, registered on import."""
 
-from . import audience, content, jobs, metrics, publication, review  # noqa: F401
+from . import audience, audit, content, jobs, metrics, publication, review  # noqa: F401

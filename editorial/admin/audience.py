@@ -1,42 +1,96 @@
+"""Organisations, subscribers, subscriptions and deliveries.
+
+Subscribers' e-mail addresses are personal data: these lists are for publishers only
+(editors and reviewers see an issue's delivery counts on its delivery report).
+"""
+
 from django.contrib import admin
 
+from editorial.admin.base import ReadOnlyAdminMixin, ServiceAdminMixin
 from editorial.import_formats import BulletinImportExportMixin
 from editorial.models import Delivery, Organisation, Subscriber, Subscription
 from editorial.resources import SubscriberResource
+from editorial.services import audience
+from editorial.services.permissions import may
 
 
-class SubscriberInline(admin.TabularInline):
+class AudienceAdminMixin:
+    """Shown to those who may see subscribers' addresses only."""
+
+    def _may_see(self, request) -> bool:
+        return may(request.user, "subscriber.see_emails")
+
+    def has_module_permission(self, request):
+        return self._may_see(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_see(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._may_see(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_see(request) and super().has_change_permission(request, obj)
+
+
+class SubscriberInline(AudienceAdminMixin, admin.TabularInline):
     model = Subscriber
     extra = 0
     fields = ("name", "email", "language", "active")
+    can_delete = False
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AudienceAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "contact_email", "active", "created_at")
     list_filter = ("active",)
     search_fields = ("name", "contact_email")
     inlines = [SubscriberInline]
+    inline_services = {Subscriber: "save_subscribers"}
+
+    def save_service(self, request, obj, form, change):
+        return audience.save_organisation(organisation=obj, user=request.user)
+
+    def save_subscribers(self, request, form, formset, change):
+        self.save_each(
+            formset,
+            save=lambda subscriber: audience.save_subscriber(subscriber=subscriber,
+                                                             user=request.user),
+        )
 
 
-class SubscriptionInline(admin.TabularInline):
+class SubscriptionInline(AudienceAdminMixin, admin.TabularInline):
     model = Subscription
     extra = 0
     fields = ("bulletin", "formats", "starts_on", "ends_on", "cancelled_at")
+    can_delete = False
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(BulletinImportExportMixin, admin.ModelAdmin):
+class SubscriberAdmin(
+    AudienceAdminMixin, ServiceAdminMixin, BulletinImportExportMixin, admin.ModelAdmin
+):
     resource_classes = [SubscriberResource]
     list_display = ("email", "name", "organisation", "language", "active")
     list_filter = ("active", "language", "organisation")
     search_fields = ("email", "name", "organisation__name")
     list_select_related = ("organisation",)
     inlines = [SubscriptionInline]
+    inline_services = {Subscription: "save_subscriptions"}
+
+    def save_service(self, request, obj, form, change):
+        return audience.save_subscriber(subscriber=obj, user=request.user)
+
+    def save_subscriptions(self, request, form, formset, change):
+        self.save_each(
+            formset,
+            save=lambda subscription: audience.save_subscription(subscription=subscription,
+                                                                 user=request.user),
+        )
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(AudienceAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("subscriber", "bulletin", "formats", "starts_on", "ends_on", "cancelled_at")
     list_filter = ("bulletin",)
     search_fields = ("subscriber__email", "subscriber__organisation__name")
@@ -44,14 +98,19 @@ class SubscriptionAdmin(admin.ModelAdmin):
     filter_horizontal = ("sections",)
     raw_id_fields = ("subscriber",)
 
+    def save_service(self, request, obj, form, change):
+        return audience.save_subscription(subscription=obj, user=request.user)
+
+    def save_relations(self, request, obj, form, change):
+        if "sections" in form.changed_data:
+            audience.save_subscription(subscription=obj, user=request.user,
+                                       sections=form.cleaned_data["sections"])
+
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(AudienceAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("issue", "subscription", "kind", "state", "attempts", "sent_at", "last_error")
     list_filter = ("state", "kind", "issue__bulletin")
     search_fields = ("subscription__subscriber__email",)
     list_select_related = ("issue__bulletin", "subscription__subscriber")
     readonly_fields = [f.name for f in Delivery._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

@@ -1,18 +1,19 @@
-from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import workflow
 from editorial.admin.article_editing import ArticleAdminForm, ArticleRevisionsMixin
+from editorial.admin.base import ServiceAdminMixin
 from editorial.admin.review import ReviewTrailInline
 from editorial.admin.workflow import WorkflowAdminMixin, perform_article_transition
 from editorial.import_formats import BulletinImportExportMixin
 from editorial.models import Article, Comment, Figure, Tag
 from editorial.resources import ArticleResource
-from editorial.services import reviewing
-from editorial.services.errors import ServiceError
+from editorial.services import articles, comments, reviewing
+from editorial.services.permissions import may
+from editorial.workflow import ArticleState
 
 
 class FigureInline(admin.StackedInline):
@@ -34,7 +35,8 @@ class ArticleReviewTrailInline(ReviewTrailInline):
 
 @admin.register(Article)
 class ArticleAdmin(
-    WorkflowAdminMixin, ArticleRevisionsMixin, BulletinImportExportMixin, SimpleHistoryAdmin
+    ServiceAdminMixin, WorkflowAdminMixin, ArticleRevisionsMixin, BulletinImportExportMixin,
+    SimpleHistoryAdmin,
 ):
     resource_classes = [ArticleResource]
     form = ArticleAdminForm
@@ -54,6 +56,8 @@ class ArticleAdmin(
         (_("Workflow"), {"fields": ("state", "version", "created_by", "created_at", "updated_at")}),
     )
     inlines = [FigureInline, CommentInline, ArticleReviewTrailInline]
+    inline_services = {Figure: "save_figure_formset", Comment: "save_comment_formset"}
+    deletes_objects = True
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -67,12 +71,18 @@ class ArticleAdmin(
             readonly.append("issue")  # moving between issues is not an edit
         return readonly
 
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.issue.state not in workflow.ISSUE_EDITABLE_STATES:
-            return False
-        return super().has_change_permission(request, obj)
+    def object_open(self, request, obj) -> bool:
+        return obj.issue.state in workflow.ISSUE_EDITABLE_STATES
 
-    def save_model(self, request, obj, form, change):
+    def object_deletable(self, request, obj) -> bool:
+        return obj.state == ArticleState.DRAFT and may(
+            request.user, "article.delete", issue_state=obj.issue.state
+        )
+
+    def delete_service(self, request, obj):
+        articles.delete_article(article=obj, user=request.user)
+
+    def save_service(self, request, obj, form, change):
         """Every save goes through the services (permissions, version check, trail)."""
         changes = {
             name: form.cleaned_data[name]
@@ -89,24 +99,29 @@ class ArticleAdmin(
                 issue=form.cleaned_data["issue"], user=request.user, **changes
             )
         obj.pk, obj.version, obj.state = saved.pk, saved.version, saved.state
+        return saved
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is Comment:
-            for comment in formset.save(commit=False):
-                if not comment.author_id:
-                    comment.author = request.user
-                comment.save()
-            for comment in formset.deleted_objects:
-                comment.delete()
-            return
-        super().save_formset(request, form, formset, change)
+    def save_relations(self, request, obj, form, change):
+        if "tags" in form.changed_data:
+            articles.set_article_tags(article=obj, tags=form.cleaned_data["tags"],
+                                      user=request.user)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:  # refused by a service after the form was valid
-            messages.error(request, str(exc))
-            return redirect(request.get_full_path())
+    def save_comment_formset(self, request, form, formset, change):
+        def save(comment):
+            if comment.pk is None:
+                comments.add_comment(article=form.instance, user=request.user,
+                                     body=comment.body, resolved=comment.resolved)
+            else:
+                comments.update_comment(comment=comment, user=request.user,
+                                        body=comment.body, resolved=comment.resolved)
+
+        self.save_each(
+            formset, save=save,
+            delete=lambda comment: comments.delete_comment(comment=comment, user=request.user),
+        )
+
+    def save_figure_formset(self, request, form, formset, change):
+        formset.save()  # figures are saved by their own service (services.figures)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
@@ -136,5 +151,8 @@ class ArticleAdmin(
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ServiceAdminMixin, admin.ModelAdmin):
     search_fields = ("name",)
+
+    def save_service(self, request, obj, form, change):
+        return articles.save_tag(tag=obj, user=request.user)

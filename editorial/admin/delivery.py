@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from editorial.models import Delivery, Issue
 from editorial.services import delivery as delivery_service
 from editorial.services.errors import ServiceError
+from editorial.services.permissions import may
 
 
 def _report_requeued(modeladmin, request, total: int) -> None:
@@ -165,5 +166,6 @@ class IssueDeliveryAdminMixin:
             "states": states,
             "table": table,
             "may_send": may_send,
+            "may_see_emails": may(request.user, "subscriber.see_emails"),
         }
         return TemplateResponse(request, "admin/editorial/issue/deliveries.html", context)

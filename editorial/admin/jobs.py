@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from editorial.admin.base import ReadOnlyAdminMixin
 from editorial.models import ExportJob, ImportJob, ImportWarning, Issue, Rendition
 from editorial.services import rendering
 from editorial.services.errors import PermissionRefused
@@ -14,19 +15,16 @@ from .rendering import PROGRESS_URL_NAME, progress_url, progress_view
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("original_name", "format", "bulletin", "state", "progress", "issue",
                     "created_by", "created_at")
     list_filter = ("state", "format", "bulletin")
     search_fields = ("original_name",)
     readonly_fields = [f.name for f in ImportJob._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Rendition)
-class RenditionAdmin(admin.ModelAdmin):
+class RenditionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Renditions as the workers left them: state, duration, pages, size, error, file."""
 
     list_display = ("issue", "kind", "is_current", "state", "attempts", "duration", "pages",
@@ -38,8 +36,9 @@ class RenditionAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Rendition._meta.fields] + ["download"]
     actions = ["render_again"]
 
-    def has_add_permission(self, request):
-        return False
+    def has_rerender_permission(self, request):
+        # The rows are written by the workers; queueing a render again is the one action.
+        return admin.ModelAdmin.has_change_permission(self, request)
 
     def get_urls(self):
         return [
@@ -69,7 +68,7 @@ class RenditionAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return truncatechars(obj.error, 80) if obj.error else ""
 
-    @admin.action(description=gettext_lazy("Render these issues again"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Render these issues again"), permissions=["rerender"])
     def render_again(self, request, queryset):
         issues = Issue.objects.filter(pk__in=queryset.values("issue_id"))
         try:
@@ -97,7 +96,7 @@ def resolve_import_warnings(modeladmin, request, queryset):
 
 
 @admin.register(ImportWarning)
-class ImportWarningAdmin(admin.ModelAdmin):
+class ImportWarningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The parser's doubts about an imported issue; an issue is approved only when none
     is left unresolved."""
 
@@ -110,15 +109,9 @@ class ImportWarningAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ImportWarning._meta.fields]
     actions = [resolve_import_warnings]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Large exports made by a worker: start one, watch its progress, download the file."""
 
     list_display = ("__str__", "state", "progress", "rows", "created_by", "created_at",
@@ -128,12 +121,6 @@ class ExportJobAdmin(admin.ModelAdmin):
                        "created_at", "finished_at", "download_link")
     fields = readonly_fields
     change_list_template = "admin/editorial/exportjob/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

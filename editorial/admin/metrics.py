@@ -33,11 +33,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from editorial.admin.base import ServiceAdminMixin
 from editorial.import_formats import BulletinImportExportMixin
 from editorial.models import Article, Indicator, Metric
 from editorial.resources import IndicatorResource, MetricResource
 from editorial.services.errors import ServiceError
-from editorial.services.reviewing import set_metric_status
+from editorial.services.metrics import save_indicator, save_metric, set_metric_status
+from editorial.services.permissions import may
 
 # More than this many figures are not confirmed from one list selection: an editor reads
 # what they confirm, and a page of fifty sentences is already a long read.
@@ -132,16 +134,19 @@ class ArticleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(BulletinImportExportMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(ServiceAdminMixin, BulletinImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [IndicatorResource]
     list_display = ("name", "unit", "frequency", "source", "confirmed")
     list_filter = ("confirmed", "frequency")
     search_fields = ("name", "slug", "description", "source")
     prepopulated_fields = {"slug": ("name",)}
 
+    def save_service(self, request, obj, form, change):
+        return save_indicator(indicator=obj, user=request.user)
+
 
 @admin.register(Metric)
-class MetricAdmin(BulletinImportExportMixin, SimpleHistoryAdmin):
+class MetricAdmin(ServiceAdminMixin, BulletinImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [MetricResource]
     change_list_template = "admin/editorial/metric/change_list.html"
     list_display = (
@@ -154,6 +159,14 @@ class MetricAdmin(BulletinImportExportMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("indicator",)
     raw_id_fields = ("issue", "article")
     actions = [confirm_metrics, dismiss_metrics]
+    # The status changes through set_metric_status only (the actions and the article page).
+    readonly_fields = ("status",)
+
+    def object_open(self, request, obj) -> bool:
+        return may(request.user, "metric.edit", issue_state=obj.issue.state)
+
+    def save_service(self, request, obj, form, change):
+        return save_metric(metric=obj, user=request.user)
 
     # ------------------------------------------------------------------ list columns
 

@@ -8,12 +8,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import workflow
 from editorial.admin.assembly import IssueAssemblyMixin
+from editorial.admin.base import ServiceAdminMixin
 from editorial.admin.delivery import IssueDeliveryAdminMixin, resend_failed_deliveries
 from editorial.admin.rendering import rerender_issues
 from editorial.admin.review import ReviewTrailInline
 from editorial.admin.workflow import WorkflowAdminMixin, perform_issue_transition
 from editorial.models import Article, Bulletin, Issue, Section
 from editorial.selectors import issue_table_of_contents
+from editorial.services import bulletins, issues
+from editorial.services.permissions import may
 from editorial.services.reviewing import issue_blockers
 
 
@@ -51,13 +54,24 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Bulletin)
-class BulletinAdmin(SimpleHistoryAdmin):
+class BulletinAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "slug", "cadence", "language", "issue_count")
     list_filter = ("cadence", "language")
     search_fields = ("name", "slug", "description")
     # No prepopulated slug: the admin's script drops Chinese characters, which would leave
     # an empty or partial slug. An empty slug is made from the name's pinyin on save.
     inlines = [SectionInline]
+    inline_services = {Section: "save_sections"}
+
+    def save_service(self, request, obj, form, change):
+        return bulletins.save_bulletin(bulletin=obj, user=request.user)
+
+    def save_sections(self, request, form, formset, change):
+        self.save_each(
+            formset,
+            save=lambda section: bulletins.save_section(section=section, user=request.user),
+            delete=lambda section: bulletins.delete_section(section=section, user=request.user),
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_issue_count=Count("issues"))
@@ -68,11 +82,18 @@ class BulletinAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(SimpleHistoryAdmin):
+class SectionAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "slug", "bulletin", "position", "required")
     list_filter = ("bulletin", "required")
     search_fields = ("name", "slug")
     ordering = ("bulletin", "position")
+    deletes_objects = True
+
+    def save_service(self, request, obj, form, change):
+        return bulletins.save_section(section=obj, user=request.user)
+
+    def delete_service(self, request, obj):
+        bulletins.delete_section(section=obj, user=request.user)
 
 
 class ArticleInline(admin.TabularInline):
@@ -101,7 +122,8 @@ class IssueReviewTrailInline(ReviewTrailInline):
 
 @admin.register(Issue)
 class IssueAdmin(
-    IssueDeliveryAdminMixin, WorkflowAdminMixin, IssueAssemblyMixin, SimpleHistoryAdmin
+    ServiceAdminMixin, IssueDeliveryAdminMixin, WorkflowAdminMixin, IssueAssemblyMixin,
+    SimpleHistoryAdmin,
 ):
     change_form_template = "admin/editorial/workflow_change_form.html"
     transitions = workflow.ISSUE_TRANSITIONS
@@ -139,6 +161,29 @@ class IssueAdmin(
         (_("Contents"), {"fields": ("contents_overview",)}),
     )
     inlines = [ArticleInline, IssueReviewTrailInline]
+
+    # Details change while the issue is open; from "scheduled" on only the correction and
+    # withdraw transitions change it.
+    def object_open(self, request, obj) -> bool:
+        return may(request.user, "issue.edit", issue_state=obj.state)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.append("bulletin")  # its sections hold the articles
+        return readonly
+
+    def save_service(self, request, obj, form, change):
+        fields = [name for name in issues.ISSUE_DETAIL_FIELDS if name in form.cleaned_data]
+        if change:
+            return issues.update_issue_details(
+                issue=obj, user=request.user,
+                changes={name: form.cleaned_data[name] for name in fields
+                         if name in form.changed_data},
+            )
+        return issues.create_issue(
+            user=request.user, **{name: form.cleaned_data[name] for name in fields}
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

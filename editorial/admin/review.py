@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from editorial.admin.base import ReadOnlyAdminMixin, ServiceAdminMixin
 from editorial.models import Comment, ReviewEvent
+from editorial.services import comments
 
 
 class ReviewTrailInline(admin.TabularInline):
@@ -61,7 +63,7 @@ def export_review_trail_csv(modeladmin, request, queryset):
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(admin.ModelAdmin):
+class ReviewEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The trail is read-only: rows are written by the reviewing services only."""
 
     actions = [export_review_trail_csv]
@@ -70,19 +72,28 @@ class ReviewEventAdmin(admin.ModelAdmin):
     search_fields = ("comment", "article__title", "issue__title")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("article", "author", "resolved", "created_at")
     list_filter = ("resolved",)
     search_fields = ("body", "article__title")
     raw_id_fields = ("article",)
+    fields = ("article", "author", "body", "resolved", "created_at")
+    readonly_fields = ("author", "created_at")
+    deletes_objects = True
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "article"] if obj is not None else readonly
+
+    def save_service(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            return comments.update_comment(comment=obj, user=request.user, body=data["body"],
+                                           resolved=data["resolved"])
+        return comments.add_comment(article=data["article"], user=request.user,
+                                    body=data["body"], resolved=data["resolved"])
+
+    def delete_service(self, request, obj):
+        comments.delete_comment(comment=obj, user=request.user)

@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy
 
 from editorial import workflow
 from editorial.models import Article, Issue
-from editorial.services import publishing, reviewing
+from editorial.services import reviewing
 from editorial.services.errors import ServiceError
+from editorial.services.issues import take_issue_action
+from editorial.services.permissions import user_roles
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -65,18 +67,10 @@ def perform_article_transition(*, obj: Article, action: str, user, data: dict):
 
 
 def perform_issue_transition(*, obj: Issue, action: str, user, data: dict):
-    comment = data.get("comment", "")
-    if action == "publish":
-        return publishing.publish_issue(issue=obj, user=user)
-    if action == "schedule":
-        return publishing.schedule_issue(issue=obj, user=user, release_at=data["release_at"])
-    if action == "unschedule":
-        return publishing.unschedule_issue(issue=obj, user=user)
-    if action == "correct":
-        return publishing.correct_issue(issue=obj, user=user, erratum=comment)
-    if action == "withdraw":
-        return publishing.withdraw_issue(issue=obj, user=user, reason=comment)
-    return reviewing.transition_issue(issue=obj, action=action, user=user, comment=comment)
+    extra = {"release_at": data.get("release_at")} if action == "schedule" else {}
+    return take_issue_action(
+        issue=obj, action=action, user=user, comment=data.get("comment", ""), **extra
+    )
 
 
 class WorkflowAdminMixin:
@@ -96,7 +90,7 @@ class WorkflowAdminMixin:
         ] + super().get_urls()
 
     def _roles(self, request) -> set[str]:
-        return reviewing.user_roles(request.user)
+        return user_roles(request.user)
 
     def available_transitions(self, request, obj) -> list[workflow.Transition]:
         return workflow.available_transitions(
@@ -120,7 +114,7 @@ class WorkflowAdminMixin:
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         transition = self.transitions.get(action)
-        if transition is None:
+        if transition is None or not transition.in_admin:
             raise PermissionDenied
         form = TransitionForm(request.POST or None, transition=transition)
         change_url = reverse(
@@ -162,6 +156,8 @@ class WorkflowAdminMixin:
         actions = super().get_actions(request)
         roles, superuser = self._roles(request), request.user.is_superuser
         for transition in self.transitions.values():
+            if not transition.in_admin or transition.system:
+                continue
             if superuser or roles & set(transition.roles):
                 name = f"transition_{transition.name}"
                 actions[name] = (self._make_action(transition), name, transition.label)

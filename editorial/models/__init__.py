@@ -1,6 +1,7 @@
 """The domain models, one module per concept, re-exported here."""
 
 from .audience import Delivery, Organisation, Subscriber, Subscription
+from .audit import AuditEntry
 from .content import Article, Figure, Tag
 from .jobs import ExportJob, ImportJob, ImportWarning, Rendition
 from .metrics import Indicator, Metric
@@ -9,6 +10,7 @@ from .review import Comment, ReviewEvent
 
 __all__ = [
     "Article",
+    "AuditEntry",
     "Bulletin",
     "BulletinSlugRedirect",
     "Comment",

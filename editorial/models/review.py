@@ -26,12 +26,14 @@ EXTRA_ACTION_LABELS = {
 class ReviewEvent(models.Model):
     """Who moved what from which state to which, when, and why.
 
-    Exactly one of ``article`` and ``issue`` is set (a database check says so).
+    At most one of ``article`` and ``issue`` is set (a database check says so); exactly one
+    is set when written. Deleting content keeps its events: the link becomes NULL and the
+    deletion's audit entry names the events it leaves behind.
     """
 
     article = models.ForeignKey(
         Article,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="review_events",
@@ -39,7 +41,7 @@ class ReviewEvent(models.Model):
     )
     issue = models.ForeignKey(
         Issue,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="review_events",
@@ -64,11 +66,8 @@ class ReviewEvent(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    models.Q(article__isnull=False, issue__isnull=True)
-                    | models.Q(article__isnull=True, issue__isnull=False)
-                ),
-                name="review_event_one_subject",
+                condition=~models.Q(article__isnull=False, issue__isnull=False),
+                name="review_event_at_most_one_subject",
             ),
         ]
 

@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from editorial import workflow
 from editorial.models import Article, ImportWarning, Issue, Metric, ReviewEvent
+from editorial.services.audit import diff, field_values, record_action
 from editorial.services.errors import PermissionRefused, ServiceError
+from editorial.services.metrics import set_metric_status  # noqa: F401  (callers import it here)
+from editorial.services.permissions import (
+    require_permission,
+    require_transition,
+    user_roles,  # noqa: F401  (callers import it here)
+)
 from editorial.workflow import ArticleState
 
 logger = logging.getLogger(__name__)
@@ -27,16 +34,6 @@ class ConcurrentEditError(ServiceError):
     def __init__(self, message, *, current: Article):
         super().__init__(message, code="concurrent-edit")
         self.current = current
-
-
-def user_roles(user) -> set[str]:
-    if user is None or not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_editorial_roles", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True)) & set(workflow.ROLES)
-        user._editorial_roles = cached
-    return cached
 
 
 def record_review_event(
@@ -55,11 +52,7 @@ def record_review_event(
 
 
 def _check(transition: workflow.Transition, *, state: str, user, comment: str) -> None:
-    reason = workflow.refusal_reason(
-        transition, state=state, roles=user_roles(user), is_superuser=bool(user and user.is_superuser)
-    )
-    if reason:
-        raise PermissionRefused(reason)
+    require_transition(transition, user, state=state)
     if transition.needs_comment and not comment.strip():
         raise ServiceError(_("Please say why in the comment."), code="comment-required")
 
@@ -96,6 +89,11 @@ def transition_article(*, article: Article, action: str, user, comment: str = ""
         actor=user, action=action, from_state=from_state, to_state=transition.target,
         comment=comment, article=locked,
     )
+    changes = {"state": [from_state, transition.target]}
+    if comment:
+        changes["comment"] = comment
+    record_action(user=user, action=f"article.{action}", obj=locked, issue=locked.issue,
+                  changes=changes)
     from editorial.services.notifying import notify_article_transition
 
     transaction.on_commit(lambda: notify_article_transition(article_id=locked.pk, action=action))
@@ -121,7 +119,6 @@ EDITABLE_ARTICLE_FIELDS = (
 )
 
 
-@transaction.atomic
 def save_article(*, article: Article, changes: dict, user, expected_version: int) -> Article:
     """Save an editor's changes unless someone else saved the article meanwhile.
 
@@ -129,22 +126,30 @@ def save_article(*, article: Article, changes: dict, user, expected_version: int
     is conditional on it, so two saves racing cannot both succeed. Editing an
     approved or submitted article sends it back to draft, recorded in the trail.
     """
-    if not (user.is_superuser or workflow.EDITOR in user_roles(user)):
-        raise PermissionRefused(_("Only editors may edit articles."))
+    return _save_article(
+        article=article, changes=changes, user=user, expected_version=expected_version,
+        action="article.edit",
+    )
+
+
+@transaction.atomic
+def _save_article(*, article: Article, changes: dict, user, expected_version: int, action: str,
+                  note: str = "") -> Article:
     locked = Article.objects.select_for_update().select_related("issue").get(pk=article.pk)
+    require_permission(user, "article.edit", issue_state=locked.issue.state)
     if locked.version != expected_version:
         raise ConcurrentEditError(
             _("Someone else saved this article while you were editing it. Your text is kept "
               "below; compare it with the current version and save again."),
             current=locked,
         )
-    if locked.issue.state not in workflow.ISSUE_EDITABLE_STATES:
-        raise ServiceError(_("The issue is approved or published; its articles cannot be edited."))
     unknown = set(changes) - set(EDITABLE_ARTICLE_FIELDS)
     if unknown:
         raise ServiceError(f"Not editable: {sorted(unknown)}")
+    before = field_values(locked, list(changes))
     for field, value in changes.items():
         setattr(locked, field, value)
+    changed = diff(before, field_values(locked, list(changes)))
     from_state = locked.state
     reopened = from_state in (ArticleState.APPROVED, ArticleState.SUBMITTED) and changes
     if reopened:
@@ -158,6 +163,10 @@ def save_article(*, article: Article, changes: dict, user, expected_version: int
             actor=user, action="edited", from_state=from_state, to_state=ArticleState.DRAFT,
             comment=_("Edited after review; back to draft."), article=locked,
         )
+        changed["state"] = [from_state, ArticleState.DRAFT]
+    if note:
+        changed["note"] = note
+    record_action(user=user, action=action, obj=locked, issue=locked.issue, changes=changed)
     return locked
 
 
@@ -190,66 +199,32 @@ def issue_blockers(issue: Issue, *, for_action: str = "approve") -> list[str]:
 GATED_ISSUE_ACTIONS = {"approve", "schedule", "publish"}
 
 
+def transition_issue(*, issue: Issue, action: str, user, comment: str = "", **data) -> Issue:
+    """Move an issue along its workflow: the review API's name for the one issue door."""
+    # Imported here: services.issues builds on this module (blockers, the trail).
+    from editorial.services.issues import take_issue_action
+
+    return take_issue_action(issue=issue, action=action, user=user, comment=comment, **data)
+
+
 @transaction.atomic
-def transition_issue(
-    *, issue: Issue, action: str, user, comment: str = "", **changes
-) -> Issue:
-    """Move an issue along its workflow; publishing-side effects live in publishing.py."""
-    transition = _transition(workflow.ISSUE_TRANSITIONS, action)
-    locked = Issue.objects.select_for_update().get(pk=issue.pk)
-    _check(transition, state=locked.state, user=user, comment=comment)
-    if action in GATED_ISSUE_ACTIONS:
-        blockers = issue_blockers(locked)
-        if blockers:
-            raise ServiceError(
-                _("Not ready: %(blockers)s") % {"blockers": " ".join(blockers)}, code="not-ready"
-            )
-    from_state = locked.state
-    locked.state = transition.target
-    for field, value in changes.items():
-        setattr(locked, field, value)
-    locked._change_reason = action
-    locked.save()
-    record_review_event(
-        actor=user, action=action, from_state=from_state, to_state=transition.target,
-        comment=comment, issue=locked,
-    )
-    issue.state = locked.state
-    return locked
-
-
 def resolve_import_warning(*, warning: ImportWarning, user) -> ImportWarning:
-    if not (user.is_superuser or user_roles(user) & {workflow.EDITOR, workflow.REVIEWER}):
-        raise PermissionRefused(_("Only editors and reviewers may resolve import warnings."))
+    require_permission(user, "import_warning.resolve", issue_state=warning.issue.state)
     warning.resolved = True
     warning.resolved_by = user
     warning.resolved_at = timezone.now()
     warning.save(update_fields=["resolved", "resolved_by", "resolved_at"])
+    record_action(
+        user=user, action="import_warning.resolve", obj=warning, issue=warning.issue,
+        changes={"resolved": [False, True], "code": warning.code, "line": warning.line},
+    )
     return warning
-
-
-def set_metric_status(*, metric: Metric, status: str, user) -> Metric:
-    if not (user.is_superuser or user_roles(user) & {workflow.EDITOR, workflow.REVIEWER}):
-        raise PermissionRefused(_("Only editors and reviewers may confirm key figures."))
-    metric.status = status
-    metric.save(update_fields=["status"])
-    if status == Metric.Status.CONFIRMED and not metric.indicator.confirmed:
-        metric.indicator.confirmed = True
-        metric.indicator.save(update_fields=["confirmed"])
-    return metric
-
-
-def _require_editor(user) -> None:
-    if not (user.is_superuser or workflow.EDITOR in user_roles(user)):
-        raise PermissionRefused(_("Only editors may edit articles."))
 
 
 @transaction.atomic
 def create_article(*, issue: Issue, user, **fields) -> Article:
-    _require_editor(user)
     locked = Issue.objects.select_for_update().get(pk=issue.pk)
-    if locked.state not in workflow.ISSUE_EDITABLE_STATES:
-        raise ServiceError(_("The issue is approved or published; its articles cannot be edited."))
+    require_permission(user, "article.create", issue_state=locked.state)
     unknown = set(fields) - set(EDITABLE_ARTICLE_FIELDS)
     if unknown:
         raise ServiceError(f"Not editable: {sorted(unknown)}")
@@ -262,6 +237,8 @@ def create_article(*, issue: Issue, user, **fields) -> Article:
     record_review_event(
         actor=user, action="create", from_state="", to_state=article.state, article=article
     )
+    record_action(user=user, action="article.create", obj=article, issue=locked,
+                  changes=diff({}, field_values(article, list(fields))))
     return article
 
 
@@ -273,10 +250,8 @@ def arrange_articles(*, issue: Issue, layout: dict[int, list[int]], user) -> Non
     steps (out of the way, then final) so the unique (issue, section, position)
     constraint holds after every statement.
     """
-    _require_editor(user)
     locked = Issue.objects.select_for_update().get(pk=issue.pk)
-    if locked.state not in workflow.ISSUE_EDITABLE_STATES:
-        raise ServiceError(_("The issue is approved or published; its articles cannot be edited."))
+    require_permission(user, "article.arrange", issue_state=locked.state)
     articles = {a.pk: a for a in Article.objects.select_for_update().filter(issue=locked)}
     placed = [article_id for ids in layout.values() for article_id in ids]
     if sorted(placed) != sorted(articles):
@@ -303,6 +278,8 @@ def arrange_articles(*, issue: Issue, layout: dict[int, list[int]], user) -> Non
         actor=user, action="arrange", from_state=locked.state, to_state=locked.state,
         comment=_("Articles rearranged"), issue=locked,
     )
+    record_action(user=user, action="article.arrange", obj=locked,
+                  changes={"layout": {str(k): v for k, v in layout.items()}})
 
 
 @transaction.atomic
@@ -317,13 +294,14 @@ def revert_article(*, article: Article, history_id: int, user) -> Article:
         if field not in ("section", "position")
     }
     current = Article.objects.get(pk=article.pk)
-    saved = save_article(
-        article=current, changes=changes, user=user, expected_version=current.version
+    when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+    saved = _save_article(
+        article=current, changes=changes, user=user, expected_version=current.version,
+        action="article.revert", note=when,
     )
     record_review_event(
         actor=user, action="revert", from_state=saved.state, to_state=saved.state,
-        comment=_("Reverted to the revision of %(when)s")
-        % {"when": timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")},
+        comment=_("Reverted to the revision of %(when)s") % {"when": when},
         article=saved,
     )
     return saved
