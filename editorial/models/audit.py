@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "article.edit": _("Article edited"),
     "article.revert": _("Article reverted to an earlier revision"),
     "article.arrange": _("Articles rearranged"),
+    "article.merge": _("Article merged into the one before it"),
+    "article.split": _("Article split at a subheading"),
     "article.submit": _("Article submitted for review"),
     "article.approve": _("Article approved"),
     "article.request_changes": _("Changes requested on the article"),

@@ -24,8 +24,10 @@ from editorial import workflow
 from editorial.bodies import article_summary
 from editorial.models import Article, Comment, Issue, Metric, ReviewEvent
 from editorial.parsing.tree import Paragraph, ParsedArticle
-from editorial.services.errors import PermissionRefused, ServiceError
-from editorial.services.reviewing import record_review_event, user_roles
+from editorial.services.audit import record_action
+from editorial.services.errors import ServiceError
+from editorial.services.permissions import require_permission
+from editorial.services.reviewing import record_review_event
 from editorial.workflow import ArticleState
 
 _FIGURE_CLASS = re.compile(r'(<figure\b[^>]*?\bclass="(?:[^"]*\s)?)figure-(\d+)(?=[\s"])')
@@ -108,11 +110,6 @@ def _summary(fragments: list) -> str:
 # --- Checks -------------------------------------------------------------------------------
 
 
-def _require_editor(user) -> None:
-    if not (user and (user.is_superuser or workflow.EDITOR in user_roles(user))):
-        raise PermissionRefused(_("Only editors may edit articles."))
-
-
 def _locked_section(article: Article) -> tuple[Issue, list[Article], int]:
     """The issue and the article's section siblings, locked, and the article's index."""
     stale = ServiceError(
@@ -151,8 +148,8 @@ def merge_article_into_previous(*, article: Article, user) -> Article:
     """Append ``article`` to the article before it in its section, its title becoming a
     subheading there; its figures, key figures, comments, tags and review trail go with
     it. Returns the article merged into."""
-    _require_editor(user)
-    _issue, siblings, index = _locked_section(article)
+    issue, siblings, index = _locked_section(article)
+    require_permission(user, "article.arrange", issue_state=issue.state)
     merged = siblings[index]
     if index == 0:
         raise ServiceError(
@@ -193,6 +190,7 @@ def merge_article_into_previous(*, article: Article, user) -> Article:
     target.save()
 
     merged._change_reason = "merged"
+    merged_id = merged.pk
     merged.delete()
     for position, sibling in enumerate(siblings[index + 1:], start=index + 1):
         # Ascending, each into the slot just freed: the unique position always holds.
@@ -206,6 +204,10 @@ def merge_article_into_previous(*, article: Article, user) -> Article:
         % {"title": merged.title},
         article=target,
     )
+    record_action(
+        user=user, action="article.merge", obj=target, issue=issue,
+        changes={"merged": {"id": merged_id, "title": merged.title}},
+    )
     return target
 
 
@@ -217,8 +219,8 @@ def split_article_at_subheading(*, article: Article, subheading_index: int, user
     """Make the article's subheading number ``subheading_index`` (0-based, as listed by
     ``article_subheadings``) the title of a new article right after it, holding the rest
     of the body with its figures and key figures. Returns the new article."""
-    _require_editor(user)
     issue, siblings, index = _locked_section(article)
+    require_permission(user, "article.arrange", issue_state=issue.state)
     current = siblings[index]
     fragments = _fragments(current.body)
     headings = [n for n, fragment in enumerate(fragments) if _is_heading(fragment)]
@@ -305,5 +307,9 @@ def split_article_at_subheading(*, article: Article, subheading_index: int, user
         actor=user, action="split", from_state="", to_state=new.state,
         comment=_("Split from “%(title)s”.") % {"title": current.title},
         article=new,
+    )
+    record_action(
+        user=user, action="article.split", obj=current, issue=issue,
+        changes={"new_article": {"id": new.pk, "title": new.title}},
     )
     return new

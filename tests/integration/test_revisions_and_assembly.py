@@ -164,6 +164,24 @@ def test_merge_reopens_a_reviewed_article_and_refuses_the_first_one(editor_user,
 
 
 @pytest.mark.postgres
+def test_merge_and_split_each_leave_one_audit_entry(editor_user, bulletin):
+    from editorial.models import AuditEntry
+
+    issue, a, b, _c = three_articles(bulletin, editor_user)
+    before = AuditEntry.objects.count()
+    assembling.merge_article_into_previous(article=b, user=editor_user)
+    merge = AuditEntry.objects.get(action="article.merge")
+    assert AuditEntry.objects.count() == before + 1
+    assert (merge.actor, merge.issue_id, merge.object_id) == (editor_user, issue.pk, a.pk)
+    assert merge.changes["merged"]["title"] == "乙"
+    a.refresh_from_db()
+    new = assembling.split_article_at_subheading(article=a, subheading_index=0, user=editor_user)
+    split = AuditEntry.objects.get(action="article.split")
+    assert AuditEntry.objects.count() == before + 2
+    assert split.changes["new_article"] == {"id": new.pk, "title": new.title}
+
+
+@pytest.mark.postgres
 def test_split_makes_the_subheading_a_new_article_after_it(editor_user, bulletin):
     issue, _a, b, _c = three_articles(bulletin, editor_user)
     assert assembling.article_subheadings(b.body) == ["乙的小标题"]
