@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 
 from editorial.models import Issue, Rendition
 from editorial.render_data import content_hash, data_uri_bytes, issue_render_data
+from editorial.services.audit import record_action
 from editorial.services.errors import PermissionRefused
 from editorial.workflow import ISSUE_PUBLIC_STATES
 
@@ -504,15 +505,20 @@ def rerender_issues(*, issues, user) -> list[int]:
     failures = []
     for issue in issues:
         try:
-            ids.extend(queue_issue_renditions(issue_id=issue.pk, force=True))
+            queued = queue_issue_renditions(issue_id=issue.pk, force=True)
         except Issue.DoesNotExist:
             continue
         except Exception as exc:
             logger.warning("Could not send render tasks for issue %s: %s", issue.pk, exc)
             failures.append(issue.pk)
-            ids.extend(
+            queued = list(
                 Rendition.objects.filter(issue=issue, is_current=True).values_list("pk", flat=True)
             )
+        ids.extend(queued)
+        record_action(
+            user=user, action="issue.rerender", obj=issue,
+            changes={"renditions": queued, "sent": issue.pk not in failures},
+        )
     if failures:
         logger.info("Renders of issues %s wait for the sweeper", failures)
     return ids

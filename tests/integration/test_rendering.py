@@ -531,6 +531,11 @@ def test_admin_rerender_action_shows_progress(
     assert response.url.startswith(reverse("admin:editorial_rendition_progress"))
     rows = Rendition.objects.filter(issue=issue, is_current=True)
     assert rows.count() == 2 and all(r.state == Rendition.State.SUCCEEDED for r in rows)
+    from editorial.models import AuditEntry
+
+    [entry] = AuditEntry.objects.filter(action="issue.rerender")
+    assert (entry.actor, entry.issue_id) == (superuser, issue.pk)
+    assert sorted(entry.changes["renditions"]) == sorted(rows.values_list("pk", flat=True))
 
     page = client.get(response.url)
     assert page.status_code == 200
