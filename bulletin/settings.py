@@ -46,6 +46,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Control characters in a URL (a NUL byte) answer 404 before any lookup; after the
+    # locale middleware, so that the 404 page is in the visitor's language.
+    "editorial.url_guard.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -265,3 +268,32 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deliveries": {"task": "editorial.sweep_deliveries", "schedule": 120.0},
 }
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverts go through services.reviewing.revert_article
+
+# --- Heavy input: limits, background parses and file retention ----------------------
+# A .docx/.xlsx upload is refused unopened when its entries expand beyond this many bytes
+# in all, beyond this many times the upload's size, or number more than this.
+BULLETIN_PACKAGE_MAX_EXPANDED_BYTES = env_int("BULLETIN_PACKAGE_MAX_EXPANDED_BYTES", 64 * 1024 * 1024)
+BULLETIN_PACKAGE_MAX_RATIO = env_int("BULLETIN_PACKAGE_MAX_RATIO", 100)
+BULLETIN_PACKAGE_MAX_ENTRIES = env_int("BULLETIN_PACKAGE_MAX_ENTRIES", 2000)
+# Bulletin uploads above this size, and every .docx and PDF, are parsed for the preview
+# by a worker (when a broker is configured) while the admin shows the job's progress.
+BULLETIN_IMPORT_INLINE_PARSE_BYTES = env_int("BULLETIN_IMPORT_INLINE_PARSE_BYTES", 64 * 1024)
+# A parse that runs longer than this ends as failed (soft limit; the hard one is 30 s more).
+BULLETIN_IMPORT_PARSE_SECONDS = env_int("BULLETIN_IMPORT_PARSE_SECONDS", 120)
+# A preview parse may grow its worker process by this much memory before it is stopped.
+BULLETIN_IMPORT_PARSE_MEMORY_MB = env_int("BULLETIN_IMPORT_PARSE_MEMORY_MB", 1024)
+# A preview parse no worker has started after this long ends as failed (no worker running).
+BULLETIN_IMPORT_QUEUE_SECONDS = env_int("BULLETIN_IMPORT_QUEUE_SECONDS", 600)
+# Spreadsheet imports (articles, metrics, indicators, subscribers): rows per file at most.
+BULLETIN_TABLE_IMPORT_MAX_ROWS = env_int("BULLETIN_TABLE_IMPORT_MAX_ROWS", 2000)
+# Generated downloads (bundles, spreadsheets) an anonymous address may start a minute.
+EXPORT_DOWNLOADS_PER_MINUTE = env_int("EXPORT_DOWNLOADS_PER_MINUTE", 60)
+# Stored files go out through a permission check; behind nginx set the internal location
+# (e.g. /protected-media/, aliased to MEDIA_ROOT) to hand the sending to it.
+MEDIA_ACCEL_REDIRECT_PREFIX = os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+# Files of rejected uploads and superseded renditions are removed after this many days.
+BULLETIN_FILE_RETENTION_DAYS = env_int("BULLETIN_FILE_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["sweep-stored-files"] = {
+    "task": "editorial.sweep_stored_files",
+    "schedule": 3600.0,
+}

@@ -4,6 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from editorial import views as editorial_views
+from editorial.media_views import stored_file
 from editorial.services.caching import cached_public_page
 from editorial.sitemaps import SITEMAPS
 
@@ -29,10 +30,7 @@ urlpatterns = [
     ),
     path("subscriber/", include("editorial.subscriber_urls")),
     path("exports/", include("editorial.export_urls")),
+    # Stored files, each checked against the row it belongs to (DEBUG or not).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", stored_file, name="stored-file"),
     path("", include("editorial.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

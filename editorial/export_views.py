@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from editorial import selectors
@@ -31,7 +32,29 @@ def _csv_response(chunks, filename: str) -> StreamingHttpResponse:
 
 
 def _file_response(file, filename: str, content_type: str) -> FileResponse:
-    return FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+    response = FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+    # Large blocks: a big file takes a few hundred writes, not thousands, of the worker.
+    response.block_size = 512 * 1024
+    return response
+
+
+def _rate_limited(view):
+    """Generated downloads cost the server; anonymous addresses get a budget a minute."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not exporting.download_allowed(request):
+            response = HttpResponse(
+                _("Too many downloads from your address; try again in a minute."),
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = "60"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _public_issue(bulletin_slug: str, number: int):
@@ -39,6 +62,7 @@ def _public_issue(bulletin_slug: str, number: int):
 
 
 @require_safe
+@_rate_limited
 def issue_metrics_csv(request, bulletin_slug: str, number: int):
     issue = _public_issue(bulletin_slug, number)
     return _csv_response(
@@ -48,6 +72,7 @@ def issue_metrics_csv(request, bulletin_slug: str, number: int):
 
 
 @require_safe
+@_rate_limited
 def issue_metrics_xlsx(request, bulletin_slug: str, number: int):
     issue = _public_issue(bulletin_slug, number)
     base = exporting.export_basename(issue)
@@ -75,10 +100,24 @@ def issue_rendition(request, bulletin_slug: str, number: int, kind: str):
 
 
 @require_safe
+@_rate_limited
 def issue_bundle(request, bulletin_slug: str, number: int):
+    """The bundle as built once for the issue's current version (by a worker); while it
+    is being built the answer is 503 with Retry-After."""
+    from django.core.files.storage import default_storage
+
     issue = _public_issue(bulletin_slug, number)
+    name = exporting.request_issue_bundle(issue)
+    if name is None:
+        response = HttpResponse(
+            _("The download is being prepared; try again in a few seconds."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "5"
+        return response
     return _file_response(
-        exporting.issue_bundle_file(issue),
+        default_storage.open(name, "rb"),
         f"{exporting.export_basename(issue)}.zip",
         "application/zip",
     )
@@ -90,6 +129,7 @@ def _public_indicator(indicator_slug: str) -> Indicator:
 
 
 @require_safe
+@_rate_limited
 def indicator_series_csv(request, indicator_slug: str):
     indicator = _public_indicator(indicator_slug)
     return _csv_response(
@@ -99,6 +139,7 @@ def indicator_series_csv(request, indicator_slug: str):
 
 
 @require_safe
+@_rate_limited
 def indicator_series_xlsx(request, indicator_slug: str):
     indicator = _public_indicator(indicator_slug)
     spool = exporting.metrics_xlsx_file(
@@ -108,6 +149,7 @@ def indicator_series_xlsx(request, indicator_slug: str):
 
 
 @require_safe
+@_rate_limited
 def all_metrics_csv(request):
     return _csv_response(
         exporting.stream_metrics_csv(exporting.all_public_metrics()), "metrics.csv"
@@ -115,6 +157,7 @@ def all_metrics_csv(request):
 
 
 @require_safe
+@_rate_limited
 def all_metrics_xlsx(request):
     spool = exporting.metrics_xlsx_file(exporting.all_public_metrics())
     return _file_response(spool, "metrics.xlsx", XLSX_TYPE)

@@ -97,9 +97,60 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     )
 
 
+def max_table_rows() -> int:
+    return int(getattr(settings, "BULLETIN_TABLE_IMPORT_MAX_ROWS", 2000))
+
+
+def _too_many_rows(count: int) -> ImportFileRefused:
+    return ImportFileRefused(
+        _(
+            "The table has %(count)s rows; at most %(limit)s rows can be imported at once. "
+            "Split the file and import the parts one after another."
+        )
+        % {"count": count, "limit": max_table_rows()}
+    )
+
+
+def _check_csv_rows(text: str) -> None:
+    """Refuse a table with more data rows than a request may import, before any row is
+    read into a Dataset (counting is cheap; importing 50,000 rows is not)."""
+    limit = max_table_rows()
+    if text.count("\n") <= limit:
+        return
+    try:
+        count = sum(1 for _row in csv.reader(io.StringIO(text))) - 1
+    except csv.Error:
+        return  # left for the reader to report
+    if count > limit:
+        raise _too_many_rows(count)
+
+
+def check_xlsx_package(data: bytes) -> None:
+    """Refuse a workbook that expands beyond the package limits, before it is opened."""
+    from editorial.parsing.docx_reader import PackageLimits, check_package_size
+    from editorial.parsing.tree import BulletinParseError
+
+    limits = PackageLimits(
+        max_bytes=getattr(settings, "BULLETIN_PACKAGE_MAX_EXPANDED_BYTES", PackageLimits.max_bytes),
+        max_ratio=getattr(settings, "BULLETIN_PACKAGE_MAX_RATIO", PackageLimits.max_ratio),
+        max_entries=getattr(settings, "BULLETIN_PACKAGE_MAX_ENTRIES", PackageLimits.max_entries),
+    )
+    try:
+        check_package_size(data, limits)
+    except BulletinParseError as exc:
+        raise ImportFileRefused(
+            _(
+                "The workbook expands to more than %(size)s MB when unpacked, or holds too "
+                "many parts, and is refused. Save the sheet as CSV and upload that instead."
+            )
+            % {"size": limits.max_bytes // (1024 * 1024)}
+        ) from exc
+
+
 def read_csv_table(data: bytes | str) -> tablib.Dataset:
     """A Dataset from CSV bytes (decoded as above) or already-decoded text."""
     text = decode_csv_bytes(data)[0] if isinstance(data, bytes) else data.lstrip("\ufeff")
+    _check_csv_rows(text)
     try:
         return tablib.import_set(text, format="csv")
     except tablib.InvalidDimensions as exc:
@@ -118,10 +169,14 @@ def read_xlsx_table(data: bytes) -> tablib.Dataset:
         raise ImportFileRefused(
             _("This is not an Excel .xlsx workbook. Choose the “csv” format for a CSV file.")
         )
+    check_xlsx_package(data)
     try:
-        return base_formats.XLSX().create_dataset(data)
+        dataset = base_formats.XLSX().create_dataset(data)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise ImportFileRefused(_("The Excel workbook is damaged and cannot be read.")) from exc
+    if dataset.height > max_table_rows():
+        raise _too_many_rows(dataset.height)
+    return dataset
 
 
 class CSVImportFormat(base_formats.CSV):
@@ -220,7 +275,10 @@ class SharedImportStorage(BaseStorage):
             data = data.encode("utf-8")
         self.name = uuid4().hex
         if self.cache_is_shared():
-            caches["default"].set(self.CACHE_PREFIX + self.name, data, self.LIFETIME_SECONDS)
+            try:
+                caches["default"].set(self.CACHE_PREFIX + self.name, data, self.LIFETIME_SECONDS)
+            except Exception as exc:  # Redis unreachable: say so rather than fail with a 500
+                raise ImportFileRefused(self.unavailable_message()) from exc
             return
         folder = self.folder()
         folder.mkdir(parents=True, exist_ok=True)
@@ -235,7 +293,10 @@ class SharedImportStorage(BaseStorage):
         if not self.name or not _STORAGE_NAME.fullmatch(self.name):
             raise ImportFileRefused(self.expired_message())
         if self.cache_is_shared():
-            data = caches["default"].get(self.CACHE_PREFIX + self.name)
+            try:
+                data = caches["default"].get(self.CACHE_PREFIX + self.name)
+            except Exception as exc:
+                raise ImportFileRefused(self.unavailable_message()) from exc
         else:
             try:
                 data = (self.folder() / self.name).read_bytes()
@@ -249,9 +310,19 @@ class SharedImportStorage(BaseStorage):
         if not self.name or not _STORAGE_NAME.fullmatch(self.name):
             return
         if self.cache_is_shared():
-            caches["default"].delete(self.CACHE_PREFIX + self.name)
+            try:
+                caches["default"].delete(self.CACHE_PREFIX + self.name)
+            except Exception:  # it expires on its own
+                pass
         else:
             (self.folder() / self.name).unlink(missing_ok=True)
+
+    @staticmethod
+    def unavailable_message() -> str:
+        return _(
+            "The temporary store for uploads cannot be reached just now, so nothing was "
+            "imported. Try again in a few minutes."
+        )
 
     @staticmethod
     def expired_message() -> str:
@@ -311,6 +382,15 @@ class BulletinImportExportMixin(ImportExportMixin):
             form.add_error("import_file", str(e))
         else:
             super().add_data_read_fail_error_to_form(form, e)
+
+    def import_action(self, request, **kwargs):
+        # Writing the upload to the temporary store happens outside the library's own
+        # error handling; a store that cannot be reached is a message, not a 500.
+        try:
+            return super().import_action(request, **kwargs)
+        except ImportFileRefused as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(self._import_url())
 
     def process_import(self, request, **kwargs):
         try:

@@ -190,7 +190,9 @@ def download(request, token: str):
         response = FileResponse(handle, as_attachment=True, filename=f"{stem}.pdf",
                                 content_type="application/pdf")
     else:
-        response = FileResponse(handle, content_type="text/html; charset=utf-8")
+        # Named from the issue: the stored file's name is not the subscriber's business.
+        response = FileResponse(handle, filename=f"{stem}.html",
+                                content_type="text/html; charset=utf-8")
         # The rendition is self-contained; it may not load or run anything.
         response["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"

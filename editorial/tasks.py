@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+from contextlib import contextmanager
 
 from celery import current_app, shared_task
 from django.conf import settings
@@ -148,3 +149,77 @@ def run_export_job(job_id: int) -> str:
     from editorial.services.exporting import run_export_job as run
 
     return run(job_id=job_id).state
+
+
+# --- Hardening: preview parses of heavy uploads -------------------------------------------
+
+
+@contextmanager
+def _memory_limit(megabytes: int):
+    """Let the task's process grow by at most ``megabytes`` of address space, then give
+    the limit back (the pool process serves other tasks afterwards). Where the platform
+    has no such limit, or in-process (the web server's own process), nothing changes."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        yield
+        return
+    if megabytes <= 0 or current_app.conf.task_always_eager:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        used = int(statm.read().split()[0]) * resource.getpagesize()
+    limit = used + megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@shared_task(
+    name="editorial.parse_import_preview",
+    acks_late=True,
+    soft_time_limit=getattr(settings, "BULLETIN_IMPORT_PARSE_SECONDS", 120),
+    time_limit=getattr(settings, "BULLETIN_IMPORT_PARSE_SECONDS", 120) + 30,
+)
+def parse_import_preview(job_id: int, key: str) -> str:
+    """Parse an upload for its preview; a parse past the time or memory limit ends the
+    job failed."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from editorial.services import importing
+
+    try:
+        with _memory_limit(getattr(settings, "BULLETIN_IMPORT_PARSE_MEMORY_MB", 1024)):
+            return importing.run_preview_parse(job_id=job_id, key=key)
+    except SoftTimeLimitExceeded:
+        importing.fail_import_job_for(job_id=job_id, code="too-slow")
+        return "failed"
+    except MemoryError:
+        importing.fail_import_job_for(job_id=job_id, code="too-much-memory")
+        return "failed"
+    except Exception:
+        logger.exception("Preview parse of import job %s failed", job_id)
+        importing.fail_import_job_for(job_id=job_id, code="unreadable")
+        raise
+
+
+@shared_task(name="editorial.build_issue_bundle", acks_late=True)
+def build_issue_bundle(issue_id: int) -> str | None:
+    """Write a published issue's bundle.zip for its current version (idempotent)."""
+    from editorial.services.exporting import build_issue_bundle as build
+
+    return build(issue_id=issue_id)
+
+
+@shared_task(name="editorial.sweep_stored_files", acks_late=True)
+def sweep_stored_files() -> dict:
+    """Remove rejected uploads and superseded renditions' files past retention (beat)."""
+    from editorial.services.retention import sweep_stored_files as sweep
+
+    report = sweep()
+    return {"uploads": report.uploads, "renditions": report.renditions}

@@ -151,6 +151,10 @@ def upload_view(request):
         except ServiceError as exc:
             form.add_error("file", str(exc))
         else:
+            if importing.parses_in_background(job):
+                # Heavy files are read by a worker; the progress page leads to the preview.
+                importing.request_preview_parse(job=job)
+                return redirect("admin:editorial_import_progress", job_id=job.pk)
             return redirect("admin:editorial_import_preview", job_id=job.pk)
     return render(
         request,
@@ -457,6 +461,8 @@ def preview_view(request, job_id: int):
 
     try:
         preview = importing.preview_import_job(job=job)
+    except importing.PreviewPending:
+        return redirect("admin:editorial_import_progress", job_id=job.pk)
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("admin:editorial_import_upload")
@@ -516,10 +522,17 @@ def preview_view(request, job_id: int):
 @staff_member_required
 def progress_view(request, job_id: int):
     _require_import_permission(request)
-    job = get_object_or_404(ImportJob, pk=job_id)
+    job = importing.fail_stalled_import_job(get_object_or_404(ImportJob, pk=job_id))
+    # A preview parse done by a worker leads on to the preview.
+    preview_url = (
+        reverse("admin:editorial_import_preview", args=[job.pk])
+        if job.state == ImportJob.State.PREVIEWED and not job.issue_id
+        else None
+    )
     if request.headers.get("Accept") == "application/json":
         return JsonResponse(
             {
+                "preview_url": preview_url,
                 "state": job.state,
                 "state_label": job.get_state_display(),
                 "progress": job.progress,
@@ -531,6 +544,8 @@ def progress_view(request, job_id: int):
         )
     if job.issue_id:
         return redirect("admin:editorial_issue_change", job.issue_id)
+    if preview_url:
+        return redirect(preview_url)
     return render(
         request,
         "admin/editorial/import/progress.html",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ from editorial.parsing.tree import (
     Table,
 )
 
-__all__ = ["Role", "parse_docx", "section_key", "style_role"]
+__all__ = ["PackageLimits", "Role", "check_package_size", "parse_docx", "section_key", "style_role"]
 
 
 class Role(Enum):
@@ -96,16 +97,67 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 _HIDDEN_TEXT = frozenset({f"{_W}txbxContent", f"{_W}del", f"{_W}moveFrom", _MC_FALLBACK})
 
 
+# --------------------------------------------------------------------------- package size
+
+
+@dataclass(frozen=True)
+class PackageLimits:
+    """How far a ZIP package (.docx, .xlsx) may expand before it is refused unopened.
+
+    A few hundred kilobytes of deflated XML can hold hundreds of megabytes, which the
+    XML parser would then build as a tree: the sizes the archive declares are checked
+    first, and the reads are capped at the declared sizes, so nothing larger is inflated.
+    """
+
+    max_bytes: int = 64 * 1024 * 1024  # all entries together, expanded
+    max_ratio: int = 100  # expanded size over the upload's size
+    max_entries: int = 2000
+    min_ratio_bytes: int = 4 * 1024 * 1024  # the ratio applies above this expanded size
+
+
+def check_package_size(data: bytes, limits: PackageLimits | None = None) -> None:
+    """Refuse a ZIP package that expands beyond ``limits`` (code ``too-expanded``).
+
+    Bad archives are left for the reader to report; only the declared sizes are read.
+    """
+    limits = limits or PackageLimits()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        return
+    if len(entries) > limits.max_entries:
+        raise BulletinParseError(
+            f"The package holds {len(entries)} entries (at most {limits.max_entries}).",
+            code="too-expanded",
+        )
+    expanded = sum(entry.file_size for entry in entries)
+    ratio_cap = max(limits.min_ratio_bytes, len(data) * limits.max_ratio)
+    if expanded > limits.max_bytes or expanded > ratio_cap:
+        raise BulletinParseError(
+            f"The package expands to {expanded} bytes (at most "
+            f"{min(limits.max_bytes, ratio_cap)}).",
+            code="too-expanded",
+        )
+
+
 # --------------------------------------------------------------------------- entry point
 
 
-def parse_docx(data: bytes, *, sections: Sequence[str] | None = None) -> ParsedBulletin:
+def parse_docx(
+    data: bytes,
+    *,
+    sections: Sequence[str] | None = None,
+    limits: PackageLimits | None = None,
+) -> ParsedBulletin:
     """Parse a .docx bulletin; ``sections`` are the bulletin's configured section names.
 
-    Raises ``BulletinParseError`` with code ``empty``, ``docx-broken`` or ``no-structure``.
+    Raises ``BulletinParseError`` with code ``empty``, ``docx-broken``, ``too-expanded``
+    or ``no-structure``.
     """
     if not data:
         raise BulletinParseError("The file is empty.", code="empty")
+    check_package_size(data, limits)
     document = _open_document(data)
     try:
         items = list(_read_body(document))

@@ -1,7 +1,7 @@
 """Turn uploaded bulletin bytes into text, or say clearly why they cannot be read.
 
 Bulletins arrive as UTF-8 (with or without BOM), GB18030/GBK from Chinese Windows tools
-and occasionally UTF-16 with BOM. The rule is "never silently wrong": a decoding that
+and occasionally UTF-16 (with a BOM, or without one when it reads as ordinary text). The rule is "never silently wrong": a decoding that
 only succeeds by producing mojibake is refused rather than handed to the parser, because
 an editor would otherwise import garbage that looks like text.
 """
@@ -83,6 +83,9 @@ def _decode_with_bom(data: bytes) -> tuple[str, str] | None:
 
 
 def _decode_without_bom(data: bytes) -> tuple[str, str]:
+    utf16 = _decode_utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     _refuse_binary_bytes(data)
     try:
         return data.decode("utf-8"), "utf-8"
@@ -105,9 +108,48 @@ def _decode_without_bom(data: bytes) -> tuple[str, str]:
     )
 
 
+# Share of characters that must be ordinary text (CJK, its punctuation, printable ASCII,
+# whitespace) before NUL-laden bytes are taken as UTF-16 without a byte-order mark.
+_MIN_UTF16_TEXT_SHARE = 0.95
+
+
+def _ordinary_text_share(text: str) -> float:
+    if not text:
+        return 0.0
+    ordinary = sum(
+        1
+        for char in text
+        if char in "\t\n\r\x0c"
+        or " " <= char <= "~"
+        or "\u3000" <= char <= "\u303f"
+        or "\u4e00" <= char <= "\u9fff"
+        or "\uff00" <= char <= "\uffef"
+        or "\u2000" <= char <= "\u206f"
+    )
+    return ordinary / len(text)
+
+
+def _decode_utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a byte-order mark (some Windows tools): every line end and
+    ASCII character carries a NUL byte, which plain 8-bit text never has. Taken only
+    when one byte order gives ordinary text throughout; anything else stays binary."""
+    if b"\x00" not in data or len(data) % 2 or data.startswith(_BINARY_SIGNATURES):
+        return None
+    best: tuple[float, str, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        share = _ordinary_text_share(text)
+        if share >= _MIN_UTF16_TEXT_SHARE and (best is None or share > best[0]):
+            best = (share, text, encoding)
+    return (best[1], best[2]) if best else None
+
+
 def _refuse_binary_bytes(data: bytes) -> None:
-    # Without a BOM, NUL bytes mean a binary file (or BOM-less UTF-16, which we do not
-    # guess at: it would be a guess).
+    # Without a BOM, NUL bytes mean a binary file (BOM-less UTF-16 that reads as
+    # ordinary text was taken before this).
     if data.startswith(_BINARY_SIGNATURES) or b"\x00" in data:
         raise BulletinParseError("The file is not text (binary content).", code="binary")
 

@@ -218,10 +218,20 @@ def parse_text(
     units = _build_units(content, roles, layout, warnings)
     builder = _TreeBuilder(units, matcher, warnings, marked=marked)
     parsed_sections = builder.build()
-    if not any(article.title for section in parsed_sections for article in section.articles):
+    # A bulletin has section headings, or titled articles whose text is prose (sentences
+    # ending in 。): a CSV or a line like "hello world" would otherwise become a draft.
+    titled = [
+        article
+        for section in parsed_sections
+        for article in section.articles
+        if article.title and any(_SENTENCE_MARKS & set(text) for text in article.paragraphs)
+    ]
+    has_heading = any(section.title for section in parsed_sections)
+    has_title = any(article.title for section in parsed_sections for article in section.articles)
+    if not has_title or (not has_heading and not titled):
         raise BulletinParseError(
-            "No article titles were found: the text has no recognisable bulletin structure "
-            "(no short title lines between paragraphs).",
+            "No bulletin structure was found: expected section headings, or article titles "
+            "each followed by paragraphs of sentences.",
             code="no-structure",
         )
     number, total = find_issue_numbers(
@@ -249,6 +259,9 @@ def _line_decisions(lines: list[_Line], furniture: set[int], decided: dict) -> l
         role, reasons, sure = decided.get(line.number, ("body", (), True))
         decisions.append(LineDecision(line.number, line.text, role, reasons, sure))
     return decisions
+
+
+_SENTENCE_MARKS = frozenset("。！？")
 
 
 @lru_cache(maxsize=8192)

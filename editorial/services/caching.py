@@ -19,6 +19,14 @@ publish, so it is not used for pages by default.
 
 If Redis is unreachable the pages are rendered uncached and a publish still succeeds;
 entries left from before expire after ``PUBLIC_PAGE_CACHE_TIMEOUT`` seconds at most.
+
+A purge can be lost (the process that withdraws an issue cannot reach Redis while the
+others can), so a page's key also carries the *issue version*: the latest change to a
+published or withdrawn issue, read from the database at most once every
+``PUBLIC_PAGE_VERSION_TTL`` seconds (default 1) by each process. A publish, correction
+or withdrawal changes it, so no process serves a page from before the change for longer
+than that, whatever became of the purge. A purge that failed is tried again by the
+process's next cached request (``purge_pending`` says whether one is waiting).
 """
 
 from __future__ import annotations
@@ -56,16 +64,55 @@ def public_generation() -> int:
     return cache.get_or_set(PUBLIC_GENERATION_KEY, _fresh_generation, timeout=None)
 
 
-def purge_public_pages() -> None:
-    """Make every cached public page stale at once (publish, correct, withdraw)."""
+def purge_public_pages() -> bool:
+    """Make every cached public page stale at once (publish, correct, withdraw).
+
+    Returns False when the shared cache could not be reached: the purge is then kept
+    pending and tried again (the issue version keeps issue pages right meanwhile).
+    """
     _local.forget_generation()
+    _local.forget_version()
     try:
         try:
             cache.incr(PUBLIC_GENERATION_KEY)
         except ValueError:
             cache.set(PUBLIC_GENERATION_KEY, _fresh_generation(), timeout=None)
-    except Exception:  # Redis down: the publish stands, stale pages expire on their own
-        logger.exception("Could not invalidate the public page cache")
+    except Exception:  # Redis down: the publish stands; the purge is tried again
+        logger.exception("Could not invalidate the public page cache; it will be retried")
+        _local.purge_pending = True
+        return False
+    _local.purge_pending = False
+    return True
+
+
+def purge_pending() -> bool:
+    """Whether a purge of this process failed and waits to be tried again."""
+    return _local.purge_pending
+
+
+def retry_pending_purge() -> bool:
+    """Try a failed purge again; True when none is left pending."""
+    if not _local.purge_pending:
+        return True
+    return purge_public_pages()
+
+
+def issue_version() -> int:
+    """The latest change to a published or withdrawn issue (microseconds), read from the
+    database at most once every PUBLIC_PAGE_VERSION_TTL seconds by this process."""
+    version = _local.trusted_version()
+    if version is not None:
+        return version
+    from django.db.models import Max
+
+    from editorial.models import Issue
+    from editorial.workflow import ISSUE_PUBLIC_STATES, IssueState
+
+    states = {*ISSUE_PUBLIC_STATES, IssueState.WITHDRAWN}
+    latest = Issue.objects.filter(state__in=states).aggregate(m=Max("updated_at"))["m"]
+    version = int(latest.timestamp() * 1_000_000) if latest else 0
+    _local.remember_version(version)
+    return version
 
 
 def page_cache_enabled() -> bool:
@@ -91,6 +138,21 @@ class _ProcessPages:
         self.size = 0
         self.generation: int | None = None
         self.read_at = 0.0
+        self.version: int | None = None
+        self.version_read_at = 0.0
+        self.purge_pending = False
+
+    def trusted_version(self) -> int | None:
+        ttl = float(getattr(settings, "PUBLIC_PAGE_VERSION_TTL", 1.0))
+        if self.version is not None and time.monotonic() - self.version_read_at < ttl:
+            return self.version
+        return None
+
+    def remember_version(self, version: int) -> None:
+        self.version, self.version_read_at = version, time.monotonic()
+
+    def forget_version(self) -> None:
+        self.version = None
 
     def trusted_generation(self) -> int | None:
         ttl = float(getattr(settings, "PUBLIC_PAGE_GENERATION_TTL", 1.0))
@@ -162,9 +224,12 @@ def cached_public_page(*allowed_params: str):
             key = page_key(request, allowed_params)
             if key is None:
                 return view(request, *args, **kwargs)
+            if _local.purge_pending and not retry_pending_purge():
+                return view(request, *args, **kwargs)
+            version = issue_version()
             generation = _local.trusted_generation()
             if generation is not None:
-                entry = _local.get(key, generation)
+                entry = _local.get(key, (generation, version))
                 if entry is not None:
                     return _response_from(entry)
             try:
@@ -176,7 +241,7 @@ def cached_public_page(*allowed_params: str):
             entry = found.get(key)
             if generation is not None:
                 _local.remember_generation(generation)
-            if generation is not None and entry is not None and entry[0] == generation:
+            if generation is not None and entry is not None and entry[0] == (generation, version):
                 _local.put(key, entry)
                 return _response_from(entry)
             response = view(request, *args, **kwargs)
@@ -186,7 +251,7 @@ def cached_public_page(*allowed_params: str):
                 try:
                     if generation is None:
                         generation = public_generation()
-                    entry = _entry_of(generation, response)
+                    entry = _entry_of((generation, version), response)
                     cache.set(key, entry, page_cache_timeout())
                     _local.put(key, entry)
                 except Exception:
@@ -202,7 +267,7 @@ def _storable(response) -> bool:
     return response.status_code == 200 and not response.streaming and not response.cookies
 
 
-def _entry_of(generation: int, response) -> tuple:
+def _entry_of(generation: tuple, response) -> tuple:
     headers = tuple((name, response[name]) for name in KEPT_HEADERS if response.has_header(name))
     return (generation, response.status_code, headers, response.content)
 
@@ -252,6 +317,10 @@ def _purge_on_rendition(sender, instance, **kwargs):
 
     if instance.state == Rendition.State.SUCCEEDED and _issue_is_public(instance.issue):
         _purge_after_commit()
+        # The issue's downloads change with its files: its bundle is built again.
+        from editorial.services.exporting import queue_bundle_build
+
+        queue_bundle_build(instance.issue_id)
 
 
 def connect_invalidation() -> None:

@@ -838,6 +838,7 @@ def build_delivery_message(
             subject = _("Correction: %(title)s") % {"title": issue.display_title}
         else:
             subject = issue.display_title
+        subject = " ".join(subject.split())  # no leading space, no line breaks in a header
     from_email = formataddr((bulletin.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
     headers = {
         "Message-ID": delivery_message_id(delivery),

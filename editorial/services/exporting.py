@@ -382,6 +382,154 @@ def issue_bundle_file(issue: Issue):
     return spool
 
 
+# --- The stored bundle: built once per issue version ------------------------------------
+
+BUNDLE_FOLDER = "exports/bundles"
+BUNDLE_LOCK_SECONDS = 300
+
+
+def bundle_version(issue: Issue) -> str:
+    """What the bundle is made from, as a hash: the issue, its articles, its metrics
+    and its current renditions. Any change to them makes a new version."""
+    import hashlib
+
+    from django.db.models import Max
+
+    # Read fresh, so a stale instance and the request's agree on the version.
+    row = Issue.objects.filter(pk=issue.pk).values("state", "updated_at", "erratum").first() or {}
+    metrics = issue_metrics(issue).values_list("pk", "value", "period_label", "yoy_percent")
+    parts = [
+        str(issue.pk),
+        str(row.get("state", "")),
+        str(row.get("updated_at", "")),
+        str(row.get("erratum", "")),
+        str(issue.articles.aggregate(m=Max("updated_at"))["m"]),
+        [tuple(str(value) for value in metric) for metric in metrics],
+        [(r.pk, r.kind, r.checksum, r.file.name) for r in selectors.current_renditions(issue)],
+    ]
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:24]
+
+
+def bundle_name(issue: Issue, version: str | None = None) -> str:
+    return f"{BUNDLE_FOLDER}/{issue.pk}-{version or bundle_version(issue)}.zip"
+
+
+def stored_bundle(issue: Issue) -> str | None:
+    """The storage name of the issue's current bundle, when it has been built."""
+    from django.core.files.storage import default_storage
+
+    name = bundle_name(issue)
+    return name if default_storage.exists(name) else None
+
+
+def build_issue_bundle(*, issue_id: int) -> str | None:
+    """Write the bundle of a published issue's current version to storage, once.
+
+    Idempotent: an existing file for the version is kept. Older versions of the issue's
+    bundle are removed once the new one is in place. Returns the storage name.
+    """
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    issue = selectors.public_issues().filter(pk=issue_id).select_related("bulletin").first()
+    if issue is None:
+        return None
+    name = bundle_name(issue)
+    if default_storage.exists(name):
+        return name
+    with tempfile.TemporaryFile(suffix=".zip") as spool:
+        write_issue_bundle(spool, issue)
+        spool.seek(0)
+        saved = default_storage.save(name, File(spool, name=name))
+    if saved != name:  # another worker saved the same version meanwhile
+        default_storage.delete(saved)
+    _remove_old_bundles(issue, keep=name)
+    return name
+
+
+def _remove_old_bundles(issue: Issue, *, keep: str) -> None:
+    from django.core.files.storage import default_storage
+
+    try:
+        _folders, files = default_storage.listdir(BUNDLE_FOLDER)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return
+    prefix = f"{issue.pk}-"
+    for file in files:
+        path = f"{BUNDLE_FOLDER}/{file}"
+        if file.startswith(prefix) and path != keep:
+            default_storage.delete(path)
+
+
+def request_issue_bundle(issue: Issue) -> str | None:
+    """The stored bundle's name; when there is none yet, have it built.
+
+    With a broker the build is a worker's job (queued once, however many ask) and None
+    is returned meanwhile; in-process it is built here, once.
+    """
+    from celery import current_app
+    from django.core.cache import cache
+
+    name = stored_bundle(issue)
+    if name:
+        return name
+    if current_app.conf.task_always_eager:
+        return build_issue_bundle(issue_id=issue.pk)
+    lock = f"bundle-build:{bundle_name(issue)}"
+    try:
+        first = cache.add(lock, 1, BUNDLE_LOCK_SECONDS)
+    except Exception:  # cache down: queueing twice is harmless (the build is idempotent)
+        first = True
+    if first:
+        from editorial.tasks import build_issue_bundle as build_task
+
+        build_task.delay(issue.pk)
+    return None
+
+
+def queue_bundle_build(issue_id: int) -> None:
+    """After a rendition of a published issue is stored, build its bundle (a worker)."""
+    from celery import current_app
+    from django.db import transaction
+
+    if current_app.conf.task_always_eager:
+        return  # in-process mode builds on the first download instead
+
+    def queue():
+        from editorial.tasks import build_issue_bundle as build_task
+
+        try:
+            build_task.delay(issue_id)
+        except Exception:  # broker down: the first download queues it
+            pass
+
+    transaction.on_commit(queue)
+
+
+# --- Rate limits for anonymous downloads -----------------------------------------------
+
+
+def download_allowed(request) -> bool:
+    """Whether an anonymous address may start another generated download this minute
+    (``EXPORT_DOWNLOADS_PER_MINUTE``; staff are not limited; 0 turns the limit off)."""
+    import time
+
+    from django.core.cache import cache
+
+    limit = int(getattr(settings, "EXPORT_DOWNLOADS_PER_MINUTE", 60))
+    user = getattr(request, "user", None)
+    if limit <= 0 or (user is not None and user.is_authenticated and user.is_staff):
+        return True
+    address = request.META.get("REMOTE_ADDR", "")
+    key = f"download-rate:{address}:{int(time.time() // 60)}"
+    try:
+        if cache.add(key, 1, 120):
+            return True
+        return cache.incr(key) <= limit
+    except Exception:  # the cache is down: do not refuse the public
+        return True
+
+
 # --- Any django-import-export resource, streamed --------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from editorial.models import ImportJob
 from editorial.services.audit import record_action
@@ -22,7 +23,8 @@ def fail_import_job(*, job_id: int, error: str, user=None) -> ImportJob | None:
     from_state = job.state
     job.state = ImportJob.State.FAILED
     job.error = error[:ERROR_LIMIT]
-    job.save(update_fields=["state", "error"])
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "error", "finished_at"])
     record_action(user=user, action="import_job.fail", obj=job, issue=job.issue,
                   changes={"state": [from_state, job.state], "error": job.error})
     return job

@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import logging
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,7 +37,7 @@ from editorial.models import (
 )
 from editorial.parsing.keyfigures import KeyFigure, extract_key_figures
 from editorial.parsing.tree import BulletinParseError, ParsedBulletin
-from editorial.services.errors import ImportRefused
+from editorial.services.errors import ImportRefused, ServiceError
 from editorial.slugs import is_url_slug, validate_url_slug
 from editorial.workflow import IssueState
 
@@ -70,8 +71,39 @@ def refusal_message(code: str) -> str:
         ),
         "too-large": _("The file is too large (at most %(size)s MB).")
         % {"size": settings.BULLETIN_IMPORT_MAX_BYTES // (1024 * 1024)},
+        "too-expanded": _(
+            "The file expands to more than %(size)s MB when unpacked, or holds too many "
+            "parts, and is refused. Save it again without embedded objects, or import its "
+            "text instead."
+        )
+        % {"size": package_limits().max_bytes // (1024 * 1024)},
+        "too-much-memory": _(
+            "Reading the file needed more memory than an import may use, and was stopped. "
+            "Import its text instead, or split it."
+        ),
+        "not-started": _(
+            "No worker took the file up within %(minutes)s minutes. Upload it again later, "
+            "or tell the administrator."
+        )
+        % {"minutes": max(1, settings.BULLETIN_IMPORT_QUEUE_SECONDS // 60)},
+        "too-slow": _(
+            "Reading the file took longer than %(seconds)s seconds and was stopped. Import "
+            "its text instead, or split it."
+        )
+        % {"seconds": settings.BULLETIN_IMPORT_PARSE_SECONDS},
     }
     return messages.get(code, _("The file could not be read as a bulletin."))
+
+
+def package_limits():
+    """The expansion limits for .docx and .xlsx uploads, from the settings."""
+    from editorial.parsing.docx_reader import PackageLimits
+
+    return PackageLimits(
+        max_bytes=settings.BULLETIN_PACKAGE_MAX_EXPANDED_BYTES,
+        max_ratio=settings.BULLETIN_PACKAGE_MAX_RATIO,
+        max_entries=settings.BULLETIN_PACKAGE_MAX_ENTRIES,
+    )
 
 
 def detect_format(filename: str, data: bytes) -> str:
@@ -125,7 +157,9 @@ def parse_upload(
             from editorial.parsing.docx_reader import parse_docx
 
             extra = {"overrides": overrides} if overrides and accepts_overrides(file_format) else {}
-            parsed = parse_docx(data, sections=sections or None, **extra)
+            parsed = parse_docx(
+                data, sections=sections or None, limits=package_limits(), **extra
+            )
         else:
             from editorial.parsing.text import parse_bulletin_bytes
 
@@ -491,25 +525,185 @@ class ImportPreview:
     accepts_overrides: bool
 
 
-def preview_import_job(*, job: ImportJob) -> ImportPreview:
+class PreviewPending(ServiceError):
+    """The preview's parse runs in a worker; the admin shows the job's progress."""
+
+
+def parses_in_background(job: ImportJob) -> bool:
+    """Whether the preview's parse of this upload is a worker's job, not the request's:
+    every .docx and PDF, and any file above a small size, when a broker is configured."""
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:
+        return False
+    if job.format in (ImportJob.Format.DOCX, ImportJob.Format.PDF):
+        return True
+    return (job.file.size or 0) > settings.BULLETIN_IMPORT_INLINE_PARSE_BYTES
+
+
+def _parse_key(job: ImportJob) -> str:
+    """What a parse depends on: the file, the editor's corrections, the sections."""
+    sections = section_names(job.bulletin) if job.bulletin else []
+    raw = f"{job.checksum}|{sorted(job_overrides(job).items())}|{sections}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _parsed_name(job: ImportJob, key: str) -> str:
+    return f"imports/parsed/{job.pk}-{key[:24]}.pickle"
+
+
+def _stored_parse(job: ImportJob, key: str) -> ParsedBulletin | None:
+    import pickle
+
+    from django.core.files.storage import default_storage
+
+    name = (job.report or {}).get("parsed_file")
+    if not name or (job.report or {}).get("parse_key") != key or name != _parsed_name(job, key):
+        return None
+    try:
+        with default_storage.open(name, "rb") as handle:
+            # Written by this application's worker under a name derived from the job.
+            return pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
+        return None
+
+
+def _store_parse(job: ImportJob, key: str, parsed: ParsedBulletin) -> str:
+    import pickle
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = _parsed_name(job, key)
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(pickle.dumps(parsed)))
+
+
+@contextmanager
+def parse_time_guard(seconds: int):
+    """Stop a parse that runs past ``seconds`` (in-process mode; workers have Celery's
+    time limits). Only the main thread can take an alarm; elsewhere it does nothing."""
+    import signal
+    import threading
+
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise ImportRefused(refusal_message("too-slow"), code="too-slow")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def request_preview_parse(*, job: ImportJob) -> None:
+    """Queue the worker's parse for the preview, unless the same one is queued already."""
+    key = _parse_key(job)
+    report = job.report or {}
+    if job.state == ImportJob.State.PENDING and report.get("parse_key") == key and not job.error:
+        return
+    job.state = ImportJob.State.PENDING
+    job.progress = 1
+    job.error = ""
+    job.report = {"parse_key": key, "parse_queued_at": timezone.now().isoformat()}
+    job.save(update_fields=["state", "progress", "error", "report"])
+    from editorial.tasks import parse_import_preview
+
+    job_id = job.pk
+    transaction.on_commit(lambda: parse_import_preview.delay(job_id, key))
+
+
+def fail_import_job_for(*, job_id: int, code: str) -> None:
+    """End a job as failed with the editor-facing message for a refusal ``code``."""
+    from editorial.services.import_jobs import fail_import_job
+
+    fail_import_job(job_id=job_id, error=refusal_message(code))
+
+
+def run_preview_parse(*, job_id: int, key: str) -> str:
+    """The worker's side of a preview: parse, keep the tree for the preview, report.
+
+    Idempotent: a parse for other corrections, or one already done, is skipped. A second
+    delivery of the same parse (the first killed its worker) ends the job as failed
+    rather than trying again for ever.
+    """
+    job = ImportJob.objects.select_related("bulletin").filter(pk=job_id).first()
+    if job is None or job.state != ImportJob.State.PENDING:
+        return "skipped"
+    report = job.report or {}
+    if report.get("parse_key") != key or _parse_key(job) != key:
+        return "skipped"
+    if report.get("parse_started_at"):
+        fail_import_job_for(job_id=job_id, code="too-slow")
+        return ImportJob.State.FAILED
+    report = {**report, "parse_started_at": timezone.now().isoformat()}
+    ImportJob.objects.filter(pk=job_id).update(report=report, progress=10)
+    job.report = report
+    try:
+        preview_import_job(job=job, in_worker=True)
+    except ImportRefused:
+        return ImportJob.State.FAILED  # preview_import_job recorded the message
+    return ImportJob.State.PREVIEWED
+
+
+def fail_stalled_import_job(job: ImportJob) -> ImportJob:
+    """A preview parse whose worker died past every time limit ends as failed."""
+    from datetime import datetime, timedelta
+
+    report = job.report or {}
+    if job.state != ImportJob.State.PENDING or not report.get("parse_queued_at"):
+        return job
+    now = timezone.now()
+    started = report.get("parse_started_at")
+    limit = timedelta(seconds=settings.BULLETIN_IMPORT_PARSE_SECONDS + 45)
+    if started and now - datetime.fromisoformat(started) > limit:
+        fail_import_job_for(job_id=job.pk, code="too-slow")
+        job.refresh_from_db()
+    elif not started and now - datetime.fromisoformat(report["parse_queued_at"]) > timedelta(
+        seconds=settings.BULLETIN_IMPORT_QUEUE_SECONDS
+    ):
+        fail_import_job_for(job_id=job.pk, code="not-started")
+        job.refresh_from_db()
+    return job
+
+
+def preview_import_job(*, job: ImportJob, in_worker: bool = False) -> ImportPreview:
     """Parse the job's file (with the editor's corrections) and keep the report on the job.
 
     The preview also proposes the issue number and looks for an issue this upload may
-    repeat; nothing but the job row is written.
+    repeat; nothing but the job row is written. A heavy upload is parsed by a worker
+    (``PreviewPending`` is raised after queueing it); its tree is kept for the preview.
     """
     data = _job_bytes(job)
     if checksum_of(data) != job.checksum:
         raise ImportRefused(_("The stored upload has changed; upload the file again."), code="changed")
-    try:
-        parsed = parse_upload(
-            data=data,
-            filename=job.original_name,
-            sections=section_names(job.bulletin) if job.bulletin else None,
-            overrides=job_overrides(job),
-        )
-    except ImportRefused as exc:
-        ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, error=str(exc))
-        raise
+    background = in_worker or parses_in_background(job)
+    key = _parse_key(job) if background else ""
+    parsed = _stored_parse(job, key) if background else None
+    if parsed is None and background and not in_worker:
+        request_preview_parse(job=job)
+        raise PreviewPending(_("The file is being read."))
+    if parsed is None:
+        try:
+            with parse_time_guard(0 if in_worker else settings.BULLETIN_IMPORT_PARSE_SECONDS):
+                parsed = parse_upload(
+                    data=data,
+                    filename=job.original_name,
+                    sections=section_names(job.bulletin) if job.bulletin else None,
+                    overrides=job_overrides(job),
+                )
+        except ImportRefused as exc:
+            ImportJob.objects.filter(pk=job.pk).update(
+                state=ImportJob.State.FAILED, error=str(exc), finished_at=timezone.now()
+            )
+            raise
     issue_date = job_issue_date(job, parsed)
     year = issue_date.year if issue_date else None
     report = dry_run_report(parsed, propose_metrics(parsed, year=year))
@@ -530,9 +724,16 @@ def preview_import_job(*, job: ImportJob) -> ImportPreview:
     taken_by = issue_with_number(job.bulletin, number) if job.bulletin else None
     duplicates = find_duplicate_imports(job=job, issue_date=issue_date)
     report["duplicates"] = [{"reason": d.reason, "issue": d.issue.pk} for d in duplicates]
+    if in_worker:
+        report["parse_key"] = key
+        report["parsed_file"] = _store_parse(job, key, parsed)
+    elif background:
+        report["parse_key"] = key
+        report["parsed_file"] = (job.report or {}).get("parsed_file")
     job.report = report
     job.state = ImportJob.State.PREVIEWED
-    job.save(update_fields=["report", "state"])
+    job.progress = 100 if background else job.progress
+    job.save(update_fields=["report", "state", "progress"])
     return ImportPreview(
         report=report,
         parsed=parsed,
@@ -630,7 +831,7 @@ def confirm_import_job(
         job.refresh_from_db()
         return job
     job.refresh_from_db()
-    if job.file.size > settings.BULLETIN_IMPORT_ASYNC_BYTES:
+    if job.file.size > settings.BULLETIN_IMPORT_ASYNC_BYTES or parses_in_background(job):
         from editorial.tasks import run_import_job as run_import_job_task
 
         transaction.on_commit(lambda: run_import_job_task.delay(job.pk))

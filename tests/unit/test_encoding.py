@@ -104,3 +104,16 @@ def test_utf8_with_one_corrupt_byte_is_refused_with_its_offset():
 def test_bom_is_not_part_of_the_text():
     text, _ = decode_bulletin_bytes(codecs.BOM_UTF8 + codecs.BOM_UTF8 + "正文".encode())
     assert text == "正文"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_recognised(encoding):
+    text = "信息产业监测\n2020年第48期\n产业环境\n工信部发布数据中心发展指引（2020）。\n"
+    decoded, name = decode_bulletin_bytes(text.encode(encoding))
+    assert decoded == text and name == encoding
+
+
+def test_nul_laden_junk_is_still_binary():
+    with pytest.raises(BulletinParseError) as refused:
+        decode_bulletin_bytes(bytes(range(256)) * 8)
+    assert refused.value.code == "binary"
