@@ -146,6 +146,23 @@ ISSUE_TRANSITIONS: dict[str, Transition] = {
             _("Withdraw"),
             needs_comment=True,
         ),
+        # A withdrawn issue goes back to the desk for rework, or out again as it was.
+        Transition(
+            "reopen",
+            (IssueState.WITHDRAWN,),
+            IssueState.ASSEMBLING,
+            (PUBLISHER,),
+            _("Reopen as draft"),
+            needs_comment=True,
+        ),
+        Transition(
+            "republish",
+            (IssueState.WITHDRAWN,),
+            IssueState.PUBLISHED,
+            (PUBLISHER,),
+            _("Republish"),
+            needs_comment=True,
+        ),
         # An imported back-catalogue issue is approved and published in one step.
         Transition(
             "publish_back_catalogue",
@@ -172,7 +189,9 @@ ISSUE_TRANSITIONS: dict[str, Transition] = {
 }
 
 # Issue transitions after which the public pages, renditions and deliveries follow.
-PUBLISHING_TRANSITIONS = frozenset({"publish", "release", "publish_back_catalogue", "correct"})
+PUBLISHING_TRANSITIONS = frozenset(
+    {"publish", "release", "publish_back_catalogue", "correct", "republish"}
+)
 
 # Issue states in which its articles may still be edited.
 ISSUE_EDITABLE_STATES = frozenset({IssueState.ASSEMBLING, IssueState.IN_REVIEW})

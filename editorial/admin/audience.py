@@ -4,7 +4,9 @@ Subscribers' e-mail addresses are personal data: these lists are for publishers 
 (editors and reviewers see an issue's delivery counts on its delivery report).
 """
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from editorial.admin.base import ReadOnlyAdminMixin, ServiceAdminMixin
 from editorial.import_formats import BulletinImportExportMixin
@@ -59,8 +61,39 @@ class OrganisationAdmin(AudienceAdminMixin, ServiceAdminMixin, admin.ModelAdmin)
         )
 
 
+class FormatsField(forms.TypedMultipleChoiceField):
+    """The delivery formats as checkboxes with their names; stored as the JSON list."""
+
+    def __init__(self, **kwargs):
+        for name in ("encoder", "decoder", "max_length"):
+            kwargs.pop(name, None)
+        kwargs.update(choices=Subscription.Format.choices, widget=forms.CheckboxSelectMultiple,
+                      required=False, coerce=str)
+        super().__init__(**kwargs)
+        self.help_text = ""
+
+    def prepare_value(self, value):
+        return value or []
+
+    def has_changed(self, initial, data):
+        return sorted(initial or []) != sorted(data or [])
+
+
+class SubscriptionForm(forms.ModelForm):
+    formats = FormatsField(label=_("formats"))
+
+    class Meta:
+        model = Subscription
+        fields = ("formats",)  # the admin names the rest
+
+    def clean_formats(self):
+        chosen = set(self.cleaned_data.get("formats") or [])
+        return [value for value in Subscription.Format.values if value in chosen]
+
+
 class SubscriptionInline(AudienceAdminMixin, admin.TabularInline):
     model = Subscription
+    form = SubscriptionForm
     extra = 0
     fields = ("bulletin", "formats", "starts_on", "ends_on", "cancelled_at")
     can_delete = False
@@ -91,12 +124,20 @@ class SubscriberAdmin(
 
 @admin.register(Subscription)
 class SubscriptionAdmin(AudienceAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
-    list_display = ("subscriber", "bulletin", "formats", "starts_on", "ends_on", "cancelled_at")
+    form = SubscriptionForm
+    list_display = (
+        "subscriber", "bulletin", "format_names", "starts_on", "ends_on", "cancelled_at",
+    )
     list_filter = ("bulletin",)
     search_fields = ("subscriber__email", "subscriber__organisation__name")
     list_select_related = ("subscriber__organisation", "bulletin")
     filter_horizontal = ("sections",)
     raw_id_fields = ("subscriber",)
+
+    @admin.display(description=_("formats"))
+    def format_names(self, obj):
+        names = dict(Subscription.Format.choices)
+        return "、".join(str(names.get(value, value)) for value in obj.formats or []) or "-"
 
     def save_service(self, request, obj, form, change):
         return audience.save_subscription(subscription=obj, user=request.user)

@@ -8,7 +8,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from editorial.admin.base import ReadOnlyAdminMixin
+from editorial.admin.base import ReadOnlyAdminMixin, readable_changes
 from editorial.models import AuditEntry
 from editorial.models.audit import ACTION_LABELS
 from editorial.services.exporting import stream_csv
@@ -89,4 +89,5 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("changes"))
     def changes_display(self, entry):
-        return entry.changes_text
+        return readable_changes(entry)
+

@@ -18,12 +18,16 @@ page shows the object's record of actions below the form.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 
+from editorial import workflow
 from editorial.models import AuditEntry, Issue
 from editorial.services.errors import ServiceError
 
@@ -117,7 +121,10 @@ class ServiceAdminMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
-            context["audit_entries"] = audit_entries_of(obj)[:AUDIT_PANEL_ROWS]
+            entries = list(audit_entries_of(obj)[:AUDIT_PANEL_ROWS])
+            for entry in entries:
+                entry.readable_changes = readable_changes(entry)
+            context["audit_entries"] = entries
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # ------------------------------------------------------------------ helpers
@@ -154,3 +161,41 @@ class ReadOnlyAdminMixin(ServiceAdminMixin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class PreviewOnSiteMixin:
+    """“View on site” opens the public page once the issue is public, else the signed
+    staff preview (the public page of an unpublished issue is a 404)."""
+
+    def get_view_on_site_url(self, obj=None):
+        if obj is None or not self.view_on_site:
+            return None
+        from django.urls import reverse
+
+        from editorial.views import preview_token_for  # the public site's signing
+
+        issue = obj if isinstance(obj, Issue) else getattr(obj, "issue", None)
+        if issue is None or issue.state in workflow.ISSUE_PUBLIC_STATES:
+            return super().get_view_on_site_url(obj)
+        token = preview_token_for(issue)
+        if isinstance(obj, Issue):
+            return reverse("editorial:preview_issue", args=[token])
+        return reverse("editorial:preview_article", args=[token, obj.pk])
+
+
+_STATE_LABELS = {
+    **{state.value: state.label for state in workflow.ArticleState},
+    **{state.value: state.label for state in workflow.IssueState},
+}
+
+
+def readable_changes(entry) -> str:
+    """The entry's changes as JSON, with workflow states by their names (the entry keeps
+    the codes)."""
+    changes = entry.changes
+    if isinstance(changes, dict) and isinstance(changes.get("state"), list):
+        changes = {**changes, "state": [str(_STATE_LABELS.get(v, v)) if isinstance(v, str)
+                                        else v for v in changes["state"]]}
+    if not changes:
+        return ""
+    return json.dumps(changes, ensure_ascii=False, cls=DjangoJSONEncoder)

@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import workflow
 from editorial.admin.article_editing import ArticleAdminForm, ArticleRevisionsMixin
-from editorial.admin.base import ServiceAdminMixin
+from editorial.admin.base import PreviewOnSiteMixin, ServiceAdminMixin
 from editorial.admin.review import ReviewTrailInline
 from editorial.admin.workflow import WorkflowAdminMixin, perform_article_transition
 from editorial.import_formats import BulletinImportExportMixin
@@ -35,7 +35,7 @@ class ArticleReviewTrailInline(ReviewTrailInline):
 
 @admin.register(Article)
 class ArticleAdmin(
-    ServiceAdminMixin, WorkflowAdminMixin, ArticleRevisionsMixin, BulletinImportExportMixin,
+    PreviewOnSiteMixin, ServiceAdminMixin, WorkflowAdminMixin, ArticleRevisionsMixin, BulletinImportExportMixin,
     SimpleHistoryAdmin,
 ):
     resource_classes = [ArticleResource]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from editorial.admin.base import ReadOnlyAdminMixin
 from editorial.models import ExportJob, ImportJob, ImportWarning, Issue, Rendition
+from editorial.models.jobs import describe_import_warning
 from editorial.services import rendering
 from editorial.services.errors import PermissionRefused
 
@@ -95,6 +96,20 @@ def resolve_import_warnings(modeladmin, request, queryset):
     messages.success(request, _("%(count)s warnings resolved.") % {"count": done})
 
 
+class ImportWarningKindFilter(admin.SimpleListFilter):
+    """The warning kinds by their description, not their codes."""
+
+    title = gettext_lazy("warning")
+    parameter_name = "code"
+
+    def lookups(self, request, model_admin):
+        codes = ImportWarning.objects.order_by("code").values_list("code", flat=True).distinct()
+        return [(code, describe_import_warning(code)) for code in codes]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(code=self.value()) if self.value() else queryset
+
+
 @admin.register(ImportWarning)
 class ImportWarningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The parser's doubts about an imported issue; an issue is approved only when none
@@ -103,10 +118,13 @@ class ImportWarningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # The description is the code's text in the editor's language; "message" is the
     # parser's English note, kept for logs and the command line.
     list_display = ("issue", "line", "description", "text", "resolved", "resolved_by")
-    list_filter = ("resolved", "code", "issue__bulletin", "issue")
+    list_filter = ("resolved", ImportWarningKindFilter, "issue__bulletin", "issue")
     search_fields = ("text", "message")
     list_select_related = ("issue__bulletin", "resolved_by")
-    readonly_fields = [f.name for f in ImportWarning._meta.fields]
+    # The code and the parser's English note stay out of sight; the description says it.
+    fields = ("issue", "job", "line", "description", "text", "resolved", "resolved_by",
+              "resolved_at")
+    readonly_fields = fields
     actions = [resolve_import_warnings]
 
 

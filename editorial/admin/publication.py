@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import workflow
 from editorial.admin.assembly import IssueAssemblyMixin
-from editorial.admin.base import ServiceAdminMixin
+from editorial.admin.base import PreviewOnSiteMixin, ServiceAdminMixin
 from editorial.admin.delivery import IssueDeliveryAdminMixin, resend_failed_deliveries
 from editorial.admin.rendering import rerender_issues
 from editorial.admin.review import ReviewTrailInline
@@ -53,10 +53,27 @@ class SectionInline(admin.TabularInline):
     ordering = ("position",)
 
 
+class LanguageFilter(admin.SimpleListFilter):
+    """Bulletins by language, named in the reader's language rather than by code."""
+
+    title = _("language")
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        from django.conf import settings
+
+        names = dict(settings.LANGUAGES)
+        codes = Bulletin.objects.order_by("language").values_list("language", flat=True)
+        return [(code, names.get(code, code)) for code in codes.distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(language=self.value()) if self.value() else queryset
+
+
 @admin.register(Bulletin)
 class BulletinAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
-    list_display = ("name", "slug", "cadence", "language", "issue_count")
-    list_filter = ("cadence", "language")
+    list_display = ("name", "slug", "cadence", "language_name", "issue_count")
+    list_filter = ("cadence", LanguageFilter)
     search_fields = ("name", "slug", "description")
     # No prepopulated slug: the admin's script drops Chinese characters, which would leave
     # an empty or partial slug. An empty slug is made from the name's pinyin on save.
@@ -75,6 +92,12 @@ class BulletinAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_issue_count=Count("issues"))
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_name(self, obj):
+        from django.conf import settings
+
+        return dict(settings.LANGUAGES).get(obj.language, obj.language)
 
     @admin.display(description=_("issues"), ordering="_issue_count")
     def issue_count(self, obj):
@@ -122,7 +145,7 @@ class IssueReviewTrailInline(ReviewTrailInline):
 
 @admin.register(Issue)
 class IssueAdmin(
-    ServiceAdminMixin, IssueDeliveryAdminMixin, WorkflowAdminMixin, IssueAssemblyMixin,
+    PreviewOnSiteMixin, ServiceAdminMixin, IssueDeliveryAdminMixin, WorkflowAdminMixin, IssueAssemblyMixin,
     SimpleHistoryAdmin,
 ):
     change_form_template = "admin/editorial/workflow_change_form.html"

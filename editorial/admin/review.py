@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from editorial import workflow
 from editorial.admin.base import ReadOnlyAdminMixin, ServiceAdminMixin
 from editorial.models import Comment, ReviewEvent
+from editorial.models.review import EXTRA_ACTION_LABELS
 from editorial.services import comments
 
 
@@ -62,15 +64,68 @@ def export_review_trail_csv(modeladmin, request, queryset):
     return response
 
 
+class _LabelledCodeFilter(admin.SimpleListFilter):
+    """A filter on a code column that shows each code's name, not the code."""
+
+    def lookups(self, request, model_admin):
+        present = set(model_admin.get_queryset(request).values_list(self.parameter_name,
+                                                                    flat=True))
+        return sorted(((code, label) for code, label in self.labels().items() if code in present),
+                      key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.parameter_name: self.value()})
+        return queryset
+
+
+class ReviewActionFilter(_LabelledCodeFilter):
+    title = _("action")
+    parameter_name = "action"
+
+    def labels(self):
+        labels = {code: str(label) for code, label in EXTRA_ACTION_LABELS.items()}
+        for transitions in (workflow.ARTICLE_TRANSITIONS, workflow.ISSUE_TRANSITIONS):
+            for transition in transitions.values():
+                labels.setdefault(transition.event_action, str(transition.label))
+        return labels
+
+
+class ReviewStateFilter(_LabelledCodeFilter):
+    title = _("to")
+    parameter_name = "to_state"
+
+    def labels(self):
+        labels = {state.value: str(state.label) for state in workflow.IssueState}
+        labels.update({state.value: str(state.label) for state in workflow.ArticleState})
+        return labels
+
+
 @admin.register(ReviewEvent)
 class ReviewEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The trail is read-only: rows are written by the reviewing services only."""
 
     actions = [export_review_trail_csv]
-    list_display = ("created_at", "actor", "action", "article", "issue", "from_state", "to_state")
-    list_filter = ("action", "to_state")
+    list_display = ("created_at", "actor", "action_display", "article", "issue", "from_display",
+                    "to_display")
+    list_filter = (ReviewActionFilter, ReviewStateFilter)
     search_fields = ("comment", "article__title", "issue__title")
     date_hierarchy = "created_at"
+    fields = ("created_at", "actor", "action_display", "article", "issue", "from_display",
+              "to_display", "comment")
+    readonly_fields = fields
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_display(self, event):
+        return event.action_label
+
+    @admin.display(description=_("from"))
+    def from_display(self, event):
+        return event.from_label
+
+    @admin.display(description=_("to"), ordering="to_state")
+    def to_display(self, event):
+        return event.to_label
 
 
 @admin.register(Comment)

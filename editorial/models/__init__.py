@@ -7,6 +7,7 @@ from .jobs import ExportJob, ImportJob, ImportWarning, Rendition
 from .metrics import Indicator, Metric
 from .publication import Bulletin, BulletinSlugRedirect, Issue, Section, SectionSlugRedirect
 from .review import Comment, ReviewEvent
+from .scheduling import SchedulerHeartbeat
 
 __all__ = [
     "Article",
@@ -25,6 +26,7 @@ __all__ = [
     "Organisation",
     "Rendition",
     "ReviewEvent",
+    "SchedulerHeartbeat",
     "Section",
     "SectionSlugRedirect",
     "Subscriber",

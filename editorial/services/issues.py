@@ -1,7 +1,8 @@
 """The one door for issues: creating one, changing its details, and every move.
 
 ``take_issue_action`` is the only way an issue changes state — submit, approve, schedule,
-publish, release on schedule, publish from the back catalogue, correct, withdraw. It
+publish, release on schedule, publish from the back catalogue, correct, withdraw, reopen a
+withdrawn issue as a draft or republish it. It
 checks the transition table in editorial.workflow, locks the row, applies what the
 action brings with it, records the review event and the audit entry, and queues what
 follows a publish (renders, deliveries, cache purge) on commit. The functions in
@@ -104,6 +105,12 @@ def _prepare(locked: Issue, transition: workflow.Transition, *, user, now: datet
         comment = _("Imported from the back catalogue")
     elif action == "correct":
         fields = {"erratum": comment}
+    elif action == "reopen":
+        # Back on the desk: the first release stays on record in the trail, not the row.
+        fields = {"published_at": None, "published_by": None, "scheduled_at": None}
+    elif action == "republish":
+        # Out again as it was: it keeps its first release date and publisher.
+        fields = {}
     else:
         fields = {}
     return fields, comment, actor
