@@ -76,3 +76,14 @@ _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 def strip_scripts(svg: str) -> str:
     """Drop pygal's inline config script: the chart is static and must stay script-free."""
     return _SCRIPT.sub("", svg)
+
+
+def chart_png(svg: str, *, scale: float = 2) -> bytes:
+    """The same chart as a PNG, for readers that show no SVG (Gmail, Outlook).
+
+    Drawn by cairosvg from the SVG itself, so the PNG cannot drift from the chart the
+    pages and the PDF show; twice the size by default, sharp on high-density screens.
+    """
+    import cairosvg
+
+    return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)

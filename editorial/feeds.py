@@ -1,4 +1,5 @@
-"""Atom feeds: one per bulletin (its issues) and one per section (its articles).
+"""Atom feeds: the whole site (the latest issues of every bulletin), one per bulletin
+(its issues) and one per section (its articles).
 
 Only published issues and their articles appear; a bulletin or section that does not
 exist answers 404. Feeds are cached like pages (editorial.services.caching).
@@ -75,6 +76,48 @@ class BulletinFeed(CachedFeed):
 
     def item_updateddate(self, issue):
         return issue.updated_at
+
+
+class LatestIssuesFeed(BulletinFeed):
+    """The latest published issues of every bulletin: what a feed reader given the
+    site's address finds."""
+
+    def get_object(self, request):
+        return None
+
+    def title(self, obj):
+        return _("Monitoring bulletins")
+
+    def subtitle(self, obj):
+        return _("The latest issues of every bulletin")
+
+    def link(self, obj):
+        from django.urls import reverse
+
+        return reverse("editorial:home")
+
+    def author_name(self, obj):
+        return None
+
+    def feed_copyright(self, obj):
+        return None
+
+    def items(self, obj):
+        articles = Article.objects.order_by("section__position", "position").only(
+            "id", "issue_id", "title", "section_id", "position"
+        )
+        return list(
+            selectors.public_issues()
+            .select_related("bulletin")
+            .order_by("-published_at", "-issue_date", "-number")
+            .prefetch_related(Prefetch("articles", queryset=articles, to_attr="feed_articles"))[
+                :ISSUES_IN_FEED
+            ]
+        )
+
+    def item_title(self, issue):
+        title = issue.display_title
+        return title if issue.bulletin.name in title else f"{issue.bulletin.name} · {title}"
 
 
 class SectionFeed(CachedFeed):

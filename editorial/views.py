@@ -11,6 +11,7 @@ import datetime
 import io
 import mimetypes
 import posixpath
+import re
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -21,6 +22,7 @@ from django.http import (
     FileResponse,
     Http404,
     HttpResponse,
+    HttpResponsePermanentRedirect,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -87,6 +89,25 @@ def _article_body_blocks(article: Article, figures, figure_url) -> list[dict]:
     return html_to_blocks(article.body, by_position)
 
 
+_SUMMARY_NOISE = re.compile(r"[\s\u3000]+|(?:…+|\.{3,})$")
+_CLOSING_STOPS = "。.！!？?；;"
+
+
+def _comparable(text: str) -> str:
+    return _SUMMARY_NOISE.sub("", text).rstrip(_CLOSING_STOPS)
+
+
+def summary_repeats_text(summary: str, blocks: list[dict]) -> bool:
+    """Whether the summary only repeats the start of the body (an import that took the
+    first paragraph as the summary): then the summary box would be the text twice."""
+    first = next((block for block in blocks if block.get("type") == "paragraph"), None)
+    if first is None:
+        return False
+    wanted = _comparable(summary)
+    paragraph = _comparable("".join(run.get("text", "") for run in first.get("runs", [])))
+    return bool(wanted) and paragraph.startswith(wanted)
+
+
 # --- Pages ---------------------------------------------------------------------------------
 
 
@@ -132,16 +153,55 @@ def bulletin_archive(request, bulletin_slug: str):
     )
 
 
+def _key_figure_groups(toc, metrics) -> list[dict]:
+    """The key figures grouped by the article quoting them, in reading order; figures
+    quoted by no article come last. Each group: {"article", "metrics"}."""
+    by_article: dict[int | None, list] = {}
+    for metric in metrics:
+        by_article.setdefault(metric.article_id, []).append(metric)
+    groups = [
+        {"article": article, "metrics": by_article.pop(article.pk)}
+        for _section, articles in toc
+        for article in articles
+        if article.pk in by_article
+    ]
+    # An article outside the contents (another section's leftovers) keeps its figures.
+    leftovers = [metric for group in by_article.values() for metric in group]
+    if leftovers:
+        groups.append({"article": None, "metrics": leftovers})
+    return groups
+
+
+def _issue_exports(issue: Issue, *, has_figures: bool) -> list[dict]:
+    """The issue's public data downloads (editorial.export_urls): anyone may have them
+    once the issue is published; a preview links none."""
+    args = [issue.bulletin.slug, issue.number]
+    exports = []
+    if has_figures:
+        exports += [
+            {"url": reverse("exports:issue_metrics_csv", args=args), "label": _("Key figures (CSV)"), "format": "CSV"},
+            {"url": reverse("exports:issue_metrics_xlsx", args=args), "label": _("Key figures (Excel)"), "format": "XLSX"},
+        ]
+    exports += [
+        {"url": reverse("exports:issue_articles_json", args=args), "label": _("Articles (JSON)"), "format": "JSON"},
+        {"url": reverse("exports:issue_bundle", args=args), "label": _("Everything in one file (ZIP)"), "format": "ZIP"},
+    ]
+    return exports
+
+
 def _issue_context(issue: Issue, *, preview_token: str | None = None) -> dict:
     toc = selectors.issue_table_of_contents(issue)
     renditions = [] if preview_token else selectors.current_renditions(issue)
+    key_figures = selectors.issue_key_figures(issue)
     return {
         "issue": issue,
         "bulletin": issue.bulletin,
         "toc": toc,
         "article_count": sum(len(articles) for _section, articles in toc),
-        "key_figures": selectors.issue_key_figures(issue),
+        "key_figures": key_figures,
+        "key_figure_groups": _key_figure_groups(toc, key_figures),
         "renditions": renditions,
+        "exports": [] if preview_token else _issue_exports(issue, has_figures=bool(key_figures)),
         "preview_token": preview_token,
         "canonical_url": _absolute(issue.get_absolute_url()),
     }
@@ -175,6 +235,7 @@ def _article_context(article: Article, *, preview_token: str | None = None) -> d
         def article_url(pk):
             return reverse("editorial:article", args=[issue.bulletin.slug, issue.number, pk])
 
+    blocks = _article_body_blocks(article, figures, figure_url)
     order = selectors.issue_reading_order(issue)
     ids = [pk for pk, _title in order]
     index = ids.index(article.pk)
@@ -184,7 +245,8 @@ def _article_context(article: Article, *, preview_token: str | None = None) -> d
         "article": article,
         "issue": issue,
         "bulletin": issue.bulletin,
-        "blocks": _article_body_blocks(article, figures, figure_url),
+        "blocks": blocks,
+        "show_summary": bool(article.summary) and not summary_repeats_text(article.summary, blocks),
         "tags": list(article.tags.all()),
         "previous": previous and {"url": article_url(previous[0]), "title": previous[1]},
         "next": following and {"url": article_url(following[0]), "title": following[1]},
@@ -355,7 +417,9 @@ def rendition_download(request, bulletin_slug: str, number: int, kind: str):
     rendition = selectors.get_public_rendition(bulletin_slug=bulletin_slug, number=number, kind=kind)
     extension = "pdf" if kind == Rendition.Kind.PDF else "html"
     filename = f"{bulletin_slug}-{rendition.issue.volume or ''}-{number}.{extension}".replace("--", "-")
-    return _file_response(rendition.file, filename=filename, attachment=True)
+    # The HTML edition opens in the browser (still sandboxed by _file_response's CSP);
+    # the PDF is a file to keep.
+    return _file_response(rendition.file, filename=filename, attachment=kind != Rendition.Kind.HTML)
 
 
 @require_safe
@@ -422,10 +486,22 @@ def search_page(request):
             "date_to": date_to,
             "page_query": params.urlencode(),
             "empty_query": bool(text) and not query,
+            "searched": page is not None,
+            "filtered": bool(bulletin or section or date_from or date_to),
+            "broader_url": _broader_search_url(query.terms[0] if query.terms else ""),
             "robots": "noindex, follow",
             "canonical_url": _absolute(reverse("editorial:search")),
         },
     )
+
+
+def _broader_search_url(first_term: str) -> str:
+    """The search for the first word only, with no filters: the hint offered when
+    nothing is found."""
+    from urllib.parse import urlencode
+
+    url = reverse("editorial:search")
+    return f"{url}?{urlencode({'q': first_term})}" if first_term else url
 
 
 def _choice(options, raw: str | None):
@@ -537,6 +613,14 @@ def switch_language(request, language: str):
     )
     translation.activate(language)
     return response
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static one."""
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
 
 
 @require_safe

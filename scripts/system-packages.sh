@@ -3,9 +3,10 @@
 #   fonts-noto-cjk   Noto Serif/Sans CJK SC for the PDF and the web pages
 #   poppler-utils    pdftotext/pdffonts, used by the PDF checks
 #   gettext          msgfmt, to compile translations
+#   libcairo2        cairo, which cairosvg uses to draw the e-mails' PNG charts
 #   chromium         the browser the end-to-end tests drive
 set -euo pipefail
-packages=(fonts-noto-cjk poppler-utils gettext)
+packages=(fonts-noto-cjk poppler-utils gettext libcairo2)
 #   default-jre-headless  Java for the HTML validator (vnu) the tests run, when no java
 if [[ "${WITH_BROWSER:-0}" == 1 ]]; then
   packages+=(chromium)

@@ -736,7 +736,75 @@ def _all_issue_sections(issue: Issue, *, with_bodies: bool) -> list[dict]:
             )
             if with_bodies:
                 article["text"] = blocks_text(article["blocks"])
+                _email_charts(article["blocks"])
     return sections
+
+
+def _email_charts(blocks: list[dict]) -> None:
+    """Give each indicator chart of an article a PNG for the e-mail (``email_chart``:
+    its Content-ID and bytes): Gmail and Outlook show no SVG, data URIs least of all.
+    The PNG is drawn from the chart's own SVG, so it is the chart the PDF and pages show."""
+    import hashlib
+
+    from editorial.charts import chart_png
+    from editorial.render_data import data_uri_bytes
+
+    for block in blocks:
+        if block.get("type") != "figure" or not block.get("chart") or not block.get("image_data_uri"):
+            continue
+        mime, svg = data_uri_bytes(block["image_data_uri"])
+        if mime != "image/svg+xml":
+            continue
+        png = chart_png(svg.decode("utf-8"))
+        digest = hashlib.sha256(png).hexdigest()[:20]
+        block["email_chart"] = {"cid": f"chart-{digest}@{mail_domain()}", "png": png}
+
+
+def _related_images(sections: list[dict]) -> list[tuple[str, bytes, str]]:
+    """The chart PNGs the chosen sections show, once each: (Content-ID, bytes, type)."""
+    images: dict[str, bytes] = {}
+    for section in sections:
+        for article in section["articles"]:
+            for block in article.get("blocks", ()):
+                chart = block.get("email_chart")
+                if chart:
+                    images.setdefault(chart["cid"], chart["png"])
+    return [(cid, png, "image/png") for cid, png in images.items()]
+
+
+class RelatedImagesMessage(EmailMultiAlternatives):
+    """An e-mail whose HTML alternative travels with its images as multipart/related
+    (RFC 2387): multipart/alternative [text/plain, multipart/related [text/html, image/png…]],
+    the HTML pointing at each image by ``cid:``."""
+
+    def __init__(self, *args, related: list[tuple[str, bytes, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.related = list(related or ())
+
+    def _create_mime_attachment(self, content, mimetype):
+        part = super()._create_mime_attachment(content, mimetype)
+        if mimetype != "text/html" or not self.related or not getattr(self, "_in_alternatives", False):
+            return part
+        from email.mime.image import MIMEImage
+
+        from django.core.mail.message import SafeMIMEMultipart
+
+        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
+        related.set_param("type", "text/html")
+        related.attach(part)
+        for cid, content_bytes, image_type in self.related:
+            image = MIMEImage(content_bytes, _subtype=image_type.split("/", 1)[1])
+            image["Content-ID"] = f"<{cid}>"
+            image.add_header("Content-Disposition", "inline", filename=f"{cid.split('@', 1)[0]}.png")
+            related.attach(image)
+        return related
+
+    def _create_alternatives(self, msg):
+        self._in_alternatives = True
+        try:
+            return super()._create_alternatives(msg)
+        finally:
+            self._in_alternatives = False
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -783,8 +851,9 @@ def build_delivery_message(
 ) -> EmailMultiAlternatives:
     """The e-mail of one delivery, in the subscriber's language: text, HTML, attachments.
 
-    No images and no tracking: every link is a plain link to the site, and downloads are
-    signed links that expire.
+    No remote images and no tracking: indicator charts travel inside the message as PNG
+    parts (``cid:``), every link is a plain link to the site, and downloads are signed
+    links that expire.
     """
     subscription = delivery.subscription
     subscriber = subscription.subscriber
@@ -849,7 +918,10 @@ def build_delivery_message(
         "Precedence": "bulk",
         "Content-Language": subscriber.language,
     }
-    message = EmailMultiAlternatives(subject, text, from_email, [subscriber.email], headers=headers)
+    message = RelatedImagesMessage(
+        subject, text, from_email, [subscriber.email], headers=headers,
+        related=_related_images(sections) if with_bodies else None,
+    )
     message.attach_alternative(html, "text/html")
     for name, content, mime in attachments:
         message.attach(name, content, mime)

@@ -369,3 +369,58 @@ def test_delivery_report_and_resend_action(
     assert client.get(report_url).status_code == 200
     client.post(report_url, {"action": "resend"})
     assert Delivery.objects.get(subscription=subscriptions[0]).state == State.FAILED
+
+
+def test_email_charts_are_png_parts_referenced_by_content_id(
+    bulletin, publisher, django_capture_on_commit_callbacks
+):
+    """Gmail and Outlook show no SVG: each chart is a PNG inside the message
+    (multipart/related beside the HTML), and the HTML points at it by cid:."""
+    import re
+
+    sections = list(bulletin.sections.order_by("position"))
+    [full, links_only] = make_subscriptions(bulletin, 2, languages=("zh-hans",))
+    Subscription.objects.filter(pk=full.pk).update(formats=["html"])
+    earlier = published_issue(bulletin, number=1)
+    Issue.objects.filter(pk=earlier.pk).update(issue_date=datetime.date(2020, 11, 26))
+    issue = approved_issue(bulletin, number=2)
+    Issue.objects.filter(pk=issue.pk).update(issue_date=datetime.date(2020, 12, 3))
+    issue.refresh_from_db()
+    indicator = IndicatorFactory(name="电信业务收入", unit="亿元")
+    for source, value, label in ((earlier, "11200", "1—9月"), (issue, "12451", "1—10月")):
+        MetricFactory(issue=source, indicator=indicator, value=value, period_label=label,
+                      status=Metric.Status.CONFIRMED, article=source.articles.get(section=sections[0]))
+    publish(issue, publisher, django_capture_on_commit_callbacks)
+
+    message = sent_to(full.subscriber.email)[0]
+    html = message.alternatives[0][0]
+    assert "data:image/svg" not in html
+    cids = re.findall(r'<img src="cid:([^"]+)"', html)
+    assert len(cids) == 1
+
+    raw = message.message()
+    alternative = next(part for part in raw.walk() if part.get_content_type() == "multipart/alternative")
+    kinds = [part.get_content_type() for part in alternative.get_payload()]
+    assert kinds == ["text/plain", "multipart/related"]
+    related = alternative.get_payload()[1]
+    parts = related.get_payload()
+    assert parts[0].get_content_type() == "text/html"
+    images = parts[1:]
+    assert [part.get_content_type() for part in images] == ["image/png"]
+    assert images[0]["Content-ID"] == f"<{cids[0]}>"
+    assert images[0].get_content_disposition() == "inline"
+    png = images[0].get_payload(decode=True)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
+    from PIL import Image
+
+    width, height = Image.open(io.BytesIO(png)).size
+    assert width >= 1200 and height >= 600  # drawn at twice the chart's 640 × 320
+    # The whole message survives a round trip through the wire format.
+    from email import message_from_bytes, policy
+
+    parsed = message_from_bytes(raw.as_bytes(), policy=policy.default)
+    assert [p.get_content_type() for p in parsed.walk()].count("image/png") == 1
+
+    # A reader without the HTML edition gets no images.
+    plain = sent_to(links_only.subscriber.email)[0].message()
+    assert "image/png" not in [part.get_content_type() for part in plain.walk()]
