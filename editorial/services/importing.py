@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from editorial.bodies import article_body_html, article_summary
 from editorial.models import (
@@ -255,18 +256,43 @@ def _section_for(bulletin: Bulletin, title: str, by_name: dict[str, Section]) ->
     return section
 
 
-def _indicator_for(name: str, unit: str, cache: dict[str, Indicator]) -> Indicator:
-    key = _normalised(name)
-    if key not in cache:
-        indicator = Indicator.objects.filter(name=name).first()
-        if indicator is None:
-            base = slugify(name, allow_unicode=True)[:120] or "indicator"
-            slug = base
-            while Indicator.objects.filter(slug=slug).exists():
-                slug = f"{base}-{Indicator.objects.count() + 1}"
-            indicator = Indicator.objects.create(name=name, slug=slug, unit=unit, confirmed=False)
-        cache[key] = indicator
-    return cache[key]
+def _indicators_for(wanted: dict[str, str]) -> dict[str, Indicator]:
+    """The indicator for each name (name → unit of its first figure), new ones created.
+
+    One query finds the existing indicators, one the slugs already taken, and the new
+    indicators (with their history rows) are inserted in bulk: a big issue proposes
+    thousands of figures, and a query or two per indicator name made its import slow.
+    """
+    found: dict[str, Indicator] = {}
+    for indicator in Indicator.objects.filter(name__in=list(wanted)):
+        found.setdefault(_normalised(indicator.name), indicator)
+    missing = {}
+    for name, unit in wanted.items():
+        if _normalised(name) not in found:
+            missing.setdefault(_normalised(name), (name, unit))
+    if not missing:
+        return found
+    bases = {key: slugify(name, allow_unicode=True)[:120] or "indicator"
+             for key, (name, _unit) in missing.items()}
+    taken = set(
+        Indicator.objects.filter(slug__in=set(bases.values())).values_list("slug", flat=True)
+    )
+    created = []
+    for key, (name, unit) in missing.items():
+        slug, counter = bases[key], 1
+        while slug in taken:
+            counter += 1
+            slug = f"{bases[key]}-{counter}"
+            if counter == 2:  # suffixes of earlier imports: one look for this base only
+                taken |= set(
+                    Indicator.objects.filter(slug__startswith=f"{bases[key]}-")
+                    .values_list("slug", flat=True)
+                )
+        taken.add(slug)
+        created.append(Indicator(name=name, slug=slug, unit=unit, confirmed=False))
+    for indicator in bulk_create_with_history(created, Indicator):
+        found[_normalised(indicator.name)] = indicator
+    return found
 
 
 def next_issue_number(bulletin: Bulletin, *, year: int | None = None) -> int:
@@ -389,12 +415,16 @@ def import_bulletin(
 
 
 def _save_metric_proposals(issue: Issue, parsed: ParsedBulletin, articles: dict) -> None:
-    indicators: dict[str, Indicator] = {}
     seen: set[tuple[int, str]] = set()
     metrics = []
-    for proposal in propose_metrics(parsed, year=issue.issue_date.year):
+    proposals = propose_metrics(parsed, year=issue.issue_date.year)
+    wanted: dict[str, str] = {}
+    for proposal in proposals:
+        wanted.setdefault(proposal.figure.indicator[:120], proposal.figure.unit)
+    indicators = _indicators_for(wanted)
+    for proposal in proposals:
         figure = proposal.figure
-        indicator = _indicator_for(figure.indicator[:120], figure.unit, indicators)
+        indicator = indicators[_normalised(figure.indicator[:120])]
         key = (indicator.pk, (figure.period or "")[:60])
         if key in seen:  # the natural key allows one value per indicator and period
             continue
