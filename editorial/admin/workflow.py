@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from editorial import workflow
 from editorial.models import Article, Issue
-from editorial.services import reviewing
+from editorial.services import caching, reviewing
 from editorial.services.errors import ServiceError
 from editorial.services.issues import take_issue_action
 from editorial.services.permissions import user_roles
@@ -64,6 +64,21 @@ def perform_article_transition(*, obj: Article, action: str, user, data: dict):
     return reviewing.transition_article(
         article=obj, action=action, user=user, comment=data.get("comment", "")
     )
+
+
+def _warn_if_purge_pending(request) -> None:
+    """Say so when the public pages' cache could not be cleared (Redis unreachable).
+
+    Issue pages are right anyway (their cache keys carry the issue version); other
+    cached pages may show the old state until the purge, retried on the next request,
+    goes through.
+    """
+    if caching.purge_pending():
+        messages.warning(
+            request,
+            _("The public site's cache could not be cleared just now: some public pages may "
+              "show the old state for a short while. It is tried again automatically."),
+        )
 
 
 def perform_issue_transition(*, obj: Issue, action: str, user, data: dict):
@@ -131,6 +146,7 @@ class WorkflowAdminMixin:
                 messages.success(
                     request, _("%(action)s: done.") % {"action": transition.label}
                 )
+                _warn_if_purge_pending(request)
                 return redirect(change_url)
         return self._confirmation_page(request, [obj], transition, form, change_url)
 
@@ -184,6 +200,7 @@ class WorkflowAdminMixin:
                         request,
                         _("%(action)s: %(count)s done.") % {"action": transition.label, "count": done},
                     )
+                    _warn_if_purge_pending(request)
                 for failure in failed:
                     messages.error(request, failure)
                 return None

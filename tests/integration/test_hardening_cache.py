@@ -97,3 +97,21 @@ def test_redis_down_during_a_table_import_is_a_message(client, publisher, settin
     assert response.status_code == 200
     # The message in the admin's language (Chinese by default), nothing imported.
     assert "请几分钟后再试" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # on-commit work runs as in production
+def test_withdrawing_says_so_when_the_purge_is_pending(client, cached_site, monkeypatch):
+    from editorial.workflow import PUBLISHER
+    from tests.factories import UserFactory
+
+    issue = cached_site.issue
+    client.force_login(UserFactory(username="withdrawing-publisher", roles=[PUBLISHER]))
+    url = reverse("admin:editorial_issue_transition", args=[issue.pk, "withdraw"])
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "incr", lambda *a, **k: (_ for _ in ()).throw(ConnectionError()))
+        response = client.post(url, {"comment": "撤回测试"}, follow=True)
+    issue.refresh_from_db()
+    assert issue.state == "withdrawn"
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("缓存" in m or "cache" in m for m in shown), shown
+    caching.retry_pending_purge()
