@@ -108,19 +108,56 @@ def test_with_a_worker_the_bundle_is_built_there(celery_worker, client, bulletin
     assert response.status_code == 200 and content_of(response).startswith(b"PK")
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not shutil.which("curl"), reason="needs curl for the parallel downloads")
-def test_twenty_parallel_downloads_leave_healthz_fast(live_server, transactional_db, settings,
-                                                     tmp_path):
-    from tests.factories import BulletinFactory
+@pytest.fixture
+def gunicorn_server(transactional_db, settings, tmp_path):
+    """The web process as production runs it: gunicorn, 2 workers, on the test database."""
+    import sys
+
+    from tests.integration.celery_worker import database_url_for_workers, free_port
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.REDIS_URL = ""  # /healthz checks the database only here
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_workers(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DEBUG": "1",
+        "REDIS_URL": "",  # /healthz checks the database only here
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "bulletin.wsgi", "--workers", "2", "--threads", "4",
+         "--bind", f"127.0.0.1:{port}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not shutil.which("curl"), reason="needs curl for the parallel downloads")
+def test_twenty_parallel_downloads_leave_healthz_fast(gunicorn_server, settings):
+    from tests.factories import BulletinFactory
+
     cache.clear()
     issue = make_published(BulletinFactory(), pdf_bytes=os.urandom(8 * 1024 * 1024))
     exporting.build_issue_bundle(issue_id=issue.pk)
-    url = live_server.url + bundle_url(issue)
-    health = live_server.url + reverse("healthz")
+    url = gunicorn_server + bundle_url(issue)
+    health = gunicorn_server + reverse("healthz")
 
     def fetch(target: str) -> tuple[int, float]:
         started = time.monotonic()
@@ -134,8 +171,7 @@ def test_twenty_parallel_downloads_leave_healthz_fast(live_server, transactional
         return status, time.monotonic() - started
 
     fetch(health)  # warm the server and the database connection
-    # The downloads are other processes (as browsers are), so this process's threads
-    # are the server's and the /healthz probe's only.
+    # The downloads are other processes, as browsers are.
     downloads = [
         subprocess.Popen(
             # Paced like real clients, so the downloads overlap for about two seconds.
