@@ -51,24 +51,22 @@ from pdfminer.psparser import LIT
 from editorial.parsing.glyphs import unify_radicals
 from editorial.parsing.issue_number import find_issue_numbers
 from editorial.parsing.normalise import clean_title, fullwidth_to_ascii, is_cjk
-from editorial.parsing.text import (
-    _BARE_NUMBER,
-    _CAPTION_PREFIX,
-    _CONTENTS,
-    _DATE,
-    _ISSUE_SUFFIX,
-    _LEADER,
-    _NAME_SHAPE,
-    _PAGE_NUMBER,
-    _SECTION_SUFFIX,
-    _SENTENCE_END,
-    _SOURCE_LINE,
-    _STRONG_NOTICE,
-    _WEAK_NOTICE,
-    KNOWN_SECTION_NAMES,
-    OVERRIDE_ROLES,
-    WARNING_CODES,
+from editorial.parsing.patterns import (
+    BARE_NUMBER,
+    CAPTION_PREFIX,
+    CONTENTS,
+    DATE,
+    ISSUE_SUFFIX,
+    LEADER,
+    NAME_SHAPE,
+    PAGE_NUMBER,
+    SECTION_SUFFIX,
+    SENTENCE_END,
+    SOURCE_LINE,
+    STRONG_NOTICE,
+    WEAK_NOTICE,
 )
+from editorial.parsing.text import KNOWN_SECTION_NAMES, OVERRIDE_ROLES, WARNING_CODES
 from editorial.parsing.tree import (
     BulletinParseError,
     FigureCaption,
@@ -142,7 +140,7 @@ _WHITESPACE = frozenset(" \t\n\r\u00a0\u2002\u2003\u2009\u3000")
 _NOT_HEADING_END = frozenset("。，、；：,;:")
 _HEADING_END_DOUBT = frozenset("？！?!")
 _KNOWN_SECTION_KEYS = frozenset("".join(name.split()).casefold() for name in KNOWN_SECTION_NAMES)
-_PAGE_NUMBER_SHAPE = (_PAGE_NUMBER, _BARE_NUMBER)
+_PAGE_NUMBER_SHAPE = (PAGE_NUMBER, BARE_NUMBER)
 _DIGITS = re.compile(r"\d+")
 # A cover's digest of the issue, besides 目录: it lists sections and titles again.
 _DIGEST = re.compile(r"^(?:本期)?(?:要目|导读|看点|提要)$")
@@ -1130,7 +1128,7 @@ class _Parser:
             key = line.key
             shaped = (
                 any(pattern.match(key) for pattern in _PAGE_NUMBER_SHAPE)
-                or bool(_STRONG_NOTICE.search(key) or _WEAK_NOTICE.search(key))
+                or bool(STRONG_NOTICE.search(key) or WEAK_NOTICE.search(key))
                 or line.artifact
             )
             if shaped or repeats[self._repeat_key(line)] >= needed:
@@ -1150,9 +1148,9 @@ class _Parser:
         pages: set[int] = set()
         for line in self.lines:
             if line.page < 3 and line.role != "furniture":
-                if _CONTENTS.match(line.key) or _DIGEST.match(line.key):
+                if CONTENTS.match(line.key) or _DIGEST.match(line.key):
                     pages.add(line.page)
-                if _LEADER.search(line.key):
+                if LEADER.search(line.key):
                     leaders[line.page] += 1
         return pages | {page for page, count in leaders.items() if count >= 3}
 
@@ -1265,7 +1263,7 @@ class _Parser:
             )
             return "section", ("guessed-section", *font)
         if at_section_size and (
-            _section_key(text) in _KNOWN_SECTION_KEYS or _SECTION_SUFFIX.search(line.key)
+            _section_key(text) in _KNOWN_SECTION_KEYS or SECTION_SUFFIX.search(line.key)
         ):
             self.warn(line, "unknown-heading", "a section heading not among configured sections")
             return "section", font
@@ -1315,7 +1313,7 @@ class _Parser:
                 key=lambda ln: -ln.bottom,
             )
             shaped = [ln for ln in below[:1] + above[:1] if self._caption_shaped(ln)]
-            numbered = [ln for ln in shaped if _CAPTION_PREFIX.match(ln.key)]
+            numbered = [ln for ln in shaped if CAPTION_PREFIX.match(ln.key)]
             caption = (numbered or shaped or [None])[0]
             source = next(
                 (
@@ -1466,21 +1464,21 @@ class _Parser:
                 continue
             for segment in line.segments:
                 key = "".join(fullwidth_to_ascii(segment).split())
-                if not key or _DATE.search(key) or _STRONG_NOTICE.search(key):
+                if not key or DATE.search(key) or STRONG_NOTICE.search(key):
                     continue
-                if _WEAK_NOTICE.search(key) or any(p.match(key) for p in _PAGE_NUMBER_SHAPE):
+                if WEAK_NOTICE.search(key) or any(p.match(key) for p in _PAGE_NUMBER_SHAPE):
                     continue
-                name = clean_title(_ISSUE_SUFFIX.sub("", segment))
+                name = clean_title(ISSUE_SUFFIX.sub("", segment))
                 if name and not re.fullmatch(r"[\d\W]+", name) and not name.startswith("第"):
                     names[name] += 1
                 break
-        shaped = Counter({n: c for n, c in names.items() if _NAME_SHAPE.search(_key(n))})
+        shaped = Counter({n: c for n, c in names.items() if NAME_SHAPE.search(_key(n))})
         if shaped or names:
             return (shaped or names).most_common(1)[0][0]
-        cover = [line for line in self.front_matter if _NAME_SHAPE.search(line.key)]
+        cover = [line for line in self.front_matter if NAME_SHAPE.search(line.key)]
         if cover:
             best = max(cover, key=lambda line: line.size)
-            return clean_title(_ISSUE_SUFFIX.sub("", best.text)) or clean_title(best.text)
+            return clean_title(ISSUE_SUFFIX.sub("", best.text)) or clean_title(best.text)
         return None
 
 
@@ -1504,7 +1502,7 @@ def _set_furniture(line: _Line, evidence: tuple[str, ...] = ("furniture",)) -> N
 
 def _is_figure_source(key: str) -> bool:
     """``资料来源：`` / ``数据来源：`` / ``Source:``; a bare ``来源：`` credits an article."""
-    match = _SOURCE_LINE.match(key)
+    match = SOURCE_LINE.match(key)
     return bool(match) and (match.group("figure") is not None or "来源" not in match.group(0))
 
 
@@ -1523,7 +1521,7 @@ def _section_key(text: str) -> str:
 def _most_common_date(keys: Iterable[str]) -> date | None:
     found: Counter[date] = Counter()
     for key in keys:
-        for year, month, day in _DATE.findall(key):
+        for year, month, day in DATE.findall(key):
             try:
                 found[date(int(year), int(month), int(day))] += 1
             except ValueError:
@@ -1765,7 +1763,7 @@ class _Assembler:
             return True
         text = previous.text.rstrip()
         stopped_short = previous.x1 < previous.col_right - _SHORT_EM * previous.size
-        if stopped_short and text and text[-1] in _SENTENCE_END:
+        if stopped_short and text and text[-1] in SENTENCE_END:
             return True
         same_column = previous.page == line.page and previous.column == line.column
         if same_column and not self.interrupted and self.typical_gap is not None:

@@ -34,6 +34,21 @@ from editorial.parsing.accounting import content_characters, input_characters
 from editorial.parsing.encoding import decode_bulletin_bytes, normalise_line_ends
 from editorial.parsing.issue_number import find_issue_numbers
 from editorial.parsing.normalise import clean_title, fullwidth_to_ascii
+from editorial.parsing.patterns import (
+    BARE_NUMBER,
+    CAPTION_PREFIX,
+    CONTENTS,
+    DATE,
+    ISSUE_SUFFIX,
+    LEADER,
+    NAME_SHAPE,
+    PAGE_NUMBER,
+    SECTION_SUFFIX,
+    SENTENCE_END,
+    SOURCE_LINE,
+    STRONG_NOTICE,
+    WEAK_NOTICE,
+)
 from editorial.parsing.topics import TopicIndex, first_sentence
 from editorial.parsing.tree import (
     Block,
@@ -85,7 +100,6 @@ KNOWN_SECTION_NAMES = (
     "政策环境", "市场动态", "行业动态", "产业动态", "企业动态", "技术动态", "国际动态",
     "海外动态", "国际借鉴", "热点聚焦", "焦点关注", "专题研究", "数据观察", "要闻", "综述",
 )  # fmt: skip
-_SECTION_SUFFIX = re.compile(r"(?:环境|竞争|情报|借鉴|动态|政策|市场|聚焦|关注|专题|要闻|综述)$")
 
 # --- layout constants (widths in full-width characters; Latin letters and digits 0.5) ---
 _DEFAULT_PAGE_WIDTH = 40.0
@@ -102,41 +116,18 @@ _SECTION_MAX_WIDTH = 6.0
 _HEADER_MAX_WIDTH = 24.0
 
 # --- punctuation ---
-_SENTENCE_END = frozenset("。！？!?.．…”’」』）)】")
 _STOPS = frozenset("。！？!?.．")
 _CLAUSE_MARKS = frozenset("，、；：,;:")  # a line ending in one goes on in the next
 _CLOSERS = frozenset("”’」』）)】")
 _NOT_HEADING_END = frozenset("。，、；：,;:.")
 
 # --- furniture patterns (matched against the line with spaces removed, ASCII digits) ---
-_PAGE_NUMBER = re.compile(
-    r"(?i)^(?:page\d{1,4}(?:(?:of|/)\d{1,4})?|p\.?\d{1,4}|[-–—－~～]\d{1,4}[-–—－~～]"
-    r"|第\d{1,4}页(?:[/，,]?共\d{1,4}页)?|\d{1,4}/\d{1,4})$"
-)
-_BARE_NUMBER = re.compile(r"^\d{1,3}$")
 # Text saved from word processors (and pdftotext -layout) indents a paragraph's first line;
 # a single leading space is only extraction noise.
 _PARAGRAPH_INDENTS = ("\u3000\u3000", "    ", "\t")
-_CONTENTS = re.compile(r"^(?:本期)?目录$")
-_LEADER = re.compile(r"(?:[.·…．・_]{3,}|…+)\s*\d{1,3}$")
-_STRONG_NOTICE = re.compile(r"(?i)©|\(c\)\d{4}|copyright|版权所有")
-_WEAK_NOTICE = re.compile(
-    r"版权|未经.{0,20}?(?:不得|禁止|严禁|请勿).{0,6}?(?:转载|复制|传播|引用|使用)"
-    r"|仅供.{0,20}?参考|咨询电话|联系电话|服务热线|内部资料|请勿外传"
-)
-_DATE = re.compile(r"((?:19|20)\d{2})[.．/\-年](\d{1,2})[.．/\-月](\d{1,2})")
 _PHONE = re.compile(r"\d{3,4}[-－]\d{3,4}[-－]?\d{3,4}|\d{7,}")
-_NAME_SHAPE = re.compile(
-    r"(?:监测|周刊|月刊|周报|月报|日报|快报|简报|动态|观察|参考|通讯|要情|专报|内参|资讯)"
-    r"(?:\d{4}年)?(?:第\d+期)?(?:总第\d+期)?$"
-)
-_ISSUE_SUFFIX = re.compile(r"\s*(?:(?:19|20)\d{2}\s*年)?\s*(?:第\s*\d+\s*期|总第\s*\d+\s*期).*$")
 
 # --- lines and leads ---
-_SOURCE_LINE = re.compile(
-    r"(?i)^[（(【\[]?(?P<figure>资料|数据|图表|图片|信息)?来源[:：]|^[（(]?source:"
-)
-_CAPTION_PREFIX = re.compile(r"^(?:图|表|图表)\d+")
 _DATED_LEAD = re.compile(
     r"^(?:(?:19|20)\d{2}年)?\d{1,2}月(?:\d{1,2}日|上旬|中旬|下旬|初|底|末)"
     r"|^\d{1,2}日[，,]|^(?:近日|日前|近期|昨日|今日|本周|上周|日内|当地时间|北京时间|美国时间)"
@@ -362,7 +353,7 @@ class _SectionMatcher:
     def looks_like_section(self, line: _Line) -> bool:
         """A known section word, or the shape of one: for guessing and for warnings."""
         return line.key in _KNOWN_SECTION_KEYS or (
-            line.width <= _SECTION_MAX_WIDTH and bool(_SECTION_SUFFIX.search(line.key))
+            line.width <= _SECTION_MAX_WIDTH and bool(SECTION_SUFFIX.search(line.key))
         )
 
     def position(self, name: str) -> int | None:
@@ -386,7 +377,7 @@ class _Furniture:
 def _find_furniture(lines: list[_Line], matcher: _SectionMatcher, known_names) -> _Furniture:
     repeats = Counter(line.key for line in lines)
     notices = {i for i, line in enumerate(lines) if _is_notice(line, repeats[line.key])}
-    pages = {i for i, line in enumerate(lines) if _PAGE_NUMBER.match(line.key)}
+    pages = {i for i, line in enumerate(lines) if PAGE_NUMBER.match(line.key)}
     strong = notices | pages
     pages |= {
         i
@@ -411,12 +402,12 @@ def _find_furniture(lines: list[_Line], matcher: _SectionMatcher, known_names) -
 
 
 def _is_notice(line: _Line, repeats: int) -> bool:
-    if _STRONG_NOTICE.search(line.key):
+    if STRONG_NOTICE.search(line.key):
         return True
     # Weaker words ("仅供参考", "版权") also occur in articles: insist on the notice's usual
     # company of a date or phone number, or on it being repeated page after page.
-    return bool(_WEAK_NOTICE.search(line.key)) and (
-        bool(_DATE.search(line.key)) or bool(_PHONE.search(line.key)) or repeats >= 2
+    return bool(WEAK_NOTICE.search(line.key)) and (
+        bool(DATE.search(line.key)) or bool(_PHONE.search(line.key)) or repeats >= 2
     )
 
 
@@ -437,7 +428,7 @@ def _running_headers(lines, repeats, notices, pages, matcher, known_keys) -> set
         beside_furniture = sum(1 for i in indexes if _next_to(i, strong))
         mostly_beside = beside_furniture * 2 >= len(indexes)
         near_notice = any(_beside_notice_cluster(i, strong, notices) for i in indexes)
-        name_shaped = bool(_NAME_SHAPE.search(key))
+        name_shaped = bool(NAME_SHAPE.search(key))
         count = repeats[key]
         if (
             key in known_keys
@@ -466,7 +457,7 @@ def _could_be_header(line: _Line, matcher: _SectionMatcher) -> bool:
         line.width <= _HEADER_MAX_WIDTH
         and line.last not in _NOT_HEADING_END
         and not any(mark in line.key for mark in "。：:")
-        and not _SOURCE_LINE.match(line.key)
+        and not SOURCE_LINE.match(line.key)
         and not _END_MARK.match(line.key)  # "（完）" closes every article, next to furniture too
         and matcher.name_for(line) is None
         and line.key not in _KNOWN_SECTION_KEYS
@@ -478,7 +469,7 @@ def _next_to(index: int, indexes: set[int]) -> bool:
 
 
 def _bare_numbers(lines: list[_Line]) -> list[int]:
-    return [i for i, line in enumerate(lines) if _BARE_NUMBER.match(line.key)]
+    return [i for i, line in enumerate(lines) if BARE_NUMBER.match(line.key)]
 
 
 def _bare_page_numbers(lines: list[_Line], furniture: set[int]) -> set[int]:
@@ -486,7 +477,7 @@ def _bare_page_numbers(lines: list[_Line], furniture: set[int]) -> set[int]:
     furniture or follows body text. After a heading-like line it is more likely the end of
     a wrapped title or a table cell: layouts keep a heading with what follows it."""
     found = set()
-    pages = {i for i in furniture if _PAGE_NUMBER.match(lines[i].key)}
+    pages = {i for i in furniture if PAGE_NUMBER.match(lines[i].key)}
     for i in _bare_numbers(lines):
         if i in furniture or _cluster_has_page(i, pages, furniture):
             continue  # a page break prints one page number; this is a table cell
@@ -519,7 +510,7 @@ def _looks_like_heading(line: _Line) -> bool:
     """Heading shape judged on the line alone (the layout is not measured yet)."""
     return (
         line.width <= _TITLE_MAX_WIDTH
-        and line.last not in _SENTENCE_END
+        and line.last not in SENTENCE_END
         and line.last not in _NOT_HEADING_END
     )
 
@@ -567,7 +558,7 @@ def _is_section_name(line: _Line, matcher: _SectionMatcher) -> bool:
 
 
 def _table_of_contents(lines, content: list[int], headings: list[int]) -> set[int]:
-    start = next((i for i in content if _CONTENTS.match(lines[i].key)), None)
+    start = next((i for i in content if CONTENTS.match(lines[i].key)), None)
     if start is None or start > headings[-1]:
         return set()
     end = _second_round_of_sections(lines, headings, start) or _after_last_leader(
@@ -591,7 +582,7 @@ def _after_last_leader(lines, content: list[int], start: int) -> int:
     for i in content:
         if i <= start:
             continue
-        if _LEADER.search(lines[i].text):
+        if LEADER.search(lines[i].text):
             end = i + 1
         elif not _is_short_label(lines[i]):
             break
@@ -599,7 +590,7 @@ def _after_last_leader(lines, content: list[int], start: int) -> int:
 
 
 def _name_shaped(lines: list[_Line], indexes: set[int]) -> set[int]:
-    return {i for i in indexes if _NAME_SHAPE.search(lines[i].key)}
+    return {i for i in indexes if NAME_SHAPE.search(lines[i].key)}
 
 
 def _bulletin_name(lines: list[_Line], headers: set[int]) -> str | None:
@@ -608,7 +599,7 @@ def _bulletin_name(lines: list[_Line], headers: set[int]) -> str | None:
     counts = Counter(lines[i].key for i in headers)
     key = counts.most_common(1)[0][0]
     text = next(lines[i].text for i in sorted(headers) if lines[i].key == key)
-    return _ISSUE_SUFFIX.sub("", text).strip() or text
+    return ISSUE_SUFFIX.sub("", text).strip() or text
 
 
 def _issue_date(lines: list[_Line], *places: set[int]) -> date | None:
@@ -622,7 +613,7 @@ def _issue_date(lines: list[_Line], *places: set[int]) -> date | None:
 
 def _dates_in(key: str) -> list[date]:
     found = []
-    for year, month, day in _DATE.findall(key):
+    for year, month, day in DATE.findall(key):
         try:
             found.append(date(int(year), int(month), int(day)))
         except ValueError:
@@ -686,13 +677,13 @@ def _uses_block_end_marks(lines: list[_Line], layout: _Layout) -> bool:
     ends = [
         line.trailing
         for line in lines
-        if layout.is_short(line.width) and line.last in _SENTENCE_END and line.override is None
+        if layout.is_short(line.width) and line.last in SENTENCE_END and line.override is None
     ]
     inner = [
         line.trailing
         for line in lines
         if not layout.is_short(line.width)
-        and line.last not in _SENTENCE_END
+        and line.last not in SENTENCE_END
         and line.last not in _CLAUSE_MARKS
     ]
     marks = ends + inner
@@ -730,7 +721,7 @@ def _marked_blocks(lines: list[_Line], layout: _Layout, matcher) -> list[list[_L
         alone = (
             line.override is not None
             or (matcher.configured and matcher.name_for(line) is not None)
-            or _SOURCE_LINE.match(line.key)
+            or SOURCE_LINE.match(line.key)
             or _END_MARK.match(line.key)
         )
         if alone:
@@ -789,7 +780,7 @@ def _marked_roles(lines, layout: _Layout, matcher, warnings) -> tuple[list[_Line
         elif len(block) == 1 and matcher.configured and matcher.name_for(first):
             merged.append(first)
             roles.append("section")
-        elif len(block) == 1 and _SOURCE_LINE.match(first.key):
+        elif len(block) == 1 and SOURCE_LINE.match(first.key):
             merged.append(first)
             roles.append("source")
         elif _is_heading_block(block, layout):
@@ -857,7 +848,7 @@ def _role_of(line: _Line, context: _Context, matcher: _SectionMatcher, warnings)
         return line.override
     if matcher.configured and matcher.name_for(line):
         return "section"
-    if _SOURCE_LINE.match(line.key):
+    if SOURCE_LINE.match(line.key):
         return "source"
     if _END_MARK.match(line.key):
         return "body"
@@ -874,7 +865,7 @@ def _is_continuation(line: _Line, context: _Context) -> bool:
     final punctuation otherwise ends its paragraph (carelessly), and this line is free.
     """
     previous = context.previous
-    if previous is None or context.previous_role != "body" or previous.last in _SENTENCE_END:
+    if previous is None or context.previous_role != "body" or previous.last in SENTENCE_END:
         return False
     if line.indented:
         return False
@@ -975,7 +966,7 @@ def _paragraph_units(lines: list[_Line], layout: _Layout) -> list[_Unit]:
 def _ends_paragraph(line: _Line, following: _Line, layout: _Layout) -> bool:
     if following.indented:
         return True
-    if line.last not in _SENTENCE_END:
+    if line.last not in SENTENCE_END:
         return False
     if layout.is_short(line.width):
         return True
@@ -1042,7 +1033,7 @@ def _leading_headings(run: list[_Line]) -> list[_Line]:
 def _is_figure_source(lines, roles, index: int) -> bool:
     """资料来源/数据来源 always close a figure; a bare 来源 line followed by body text is
     the article's attribution instead (and marks the candidate before it as a title)."""
-    match = _SOURCE_LINE.match(lines[index].key)
+    match = SOURCE_LINE.match(lines[index].key)
     if match and match.group("figure"):
         return True
     return index + 1 >= len(roles) or roles[index + 1] not in ("body", "para")
@@ -1052,7 +1043,7 @@ def _split_captions(run: list[_Line]) -> list[_Unit]:
     """Lines starting "图1"/"表2" are captions without a source; the rest stay runs."""
     units: list[_Unit] = []
     for line in run:
-        if _CAPTION_PREFIX.match(line.key):
+        if CAPTION_PREFIX.match(line.key):
             units.append(_Unit("figure", [line]))
         elif units and units[-1].kind == "run":
             units[-1].lines.append(line)
@@ -1080,7 +1071,7 @@ def _table_unit(cells: list[_Line], warnings) -> _Unit:
 
 def _source_unit(line: _Line, warnings) -> _Unit:
     """A source line with no caption before it: a figure's, or the article's attribution."""
-    if _SOURCE_LINE.match(line.key).group("figure"):
+    if SOURCE_LINE.match(line.key).group("figure"):
         warnings.append(
             ParseWarning(
                 line.number,
@@ -1604,7 +1595,7 @@ def _join_title(lines: list[_Line], *, wrapped: bool) -> str:
 def _lead_points(lead: str) -> int:
     # A dated lead ("12月14日，") is the strongest sign of a new article: it outweighs
     # everything a lone subheading can collect except numbering plus similar siblings.
-    if _DATED_LEAD.match(lead) or _SOURCE_LINE.match(lead):
+    if _DATED_LEAD.match(lead) or SOURCE_LINE.match(lead):
         return 4
     # A period lead ("1—10月，") opens feature paragraphs as often as articles: no points.
     return 2 if _SOURCE_LEAD.match(lead) else 0
