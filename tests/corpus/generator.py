@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import datetime
 import html
-import os
 import random
 import re
-import shutil
 import struct
 import subprocess
 import tempfile
@@ -45,13 +43,13 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.corpus import vocabulary as V
 
 FAMILIES = ("features", "briefs", "mixed", "labelled", "kickers")
 DEFAULT_SECTIONS = ("产业环境", "运营竞争", "技术情报", "企业情报", "海外借鉴")
 STYLES = ("trailing", "stripped")
 BYTE_VARIANTS = ("utf-8", "utf-8-sig", "crlf", "cr", "gb18030", "utf-16")
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 # Closing marks never start a printed line (they hang on the line before); opening marks
 # never end one (they move down with the character they open).
@@ -1112,13 +1110,7 @@ def pdf_via_chromium(page_html: str, *, timeout: float = 120.0) -> bytes:
         command = [
             CHROMIUM,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_ARGS,
             f"--user-data-dir={root / 'profile'}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={target}",

@@ -189,7 +189,8 @@ h1 { font-size: 18pt; } h2 { font-size: 15pt; } p { text-indent: 2em; }
 
 @pytest.mark.django_db
 def test_a_pdf_is_imported_with_the_number_it_states(tmp_path):
-    from tests.corpus.generator import CHROMIUM, pdf_via_chromium
+    from tests.chromium import CHROMIUM
+    from tests.corpus.generator import pdf_via_chromium
 
     pytest.importorskip("editorial.parsing.pdf_reader")
     if not Path(CHROMIUM).exists():

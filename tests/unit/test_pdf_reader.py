@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import random
 import re
-import shutil
 import struct
 import time
 import zlib
@@ -42,11 +41,11 @@ from editorial.parsing.tree import (
     Subheading,
     Table,
 )
+from tests.chromium import CHROMIUM
 from tests.corpus.generator import pdf_via_chromium
 from tests.service_probe import services_required
 
 FONT_DIR = "/usr/share/fonts/opentype/noto"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NAME = "信息产业观察周刊"
 SECTIONS = ["产业环境", "运营竞争", "技术情报", "企业情报", "海外借鉴"]
 
