@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus import generate, pdf_via_chromium, pdf_via_typst, pdftotext
 from tests.chromium import CHROMIUM
+from tests.corpus import generate, pdf_via_chromium, pdf_via_typst, pdftotext
 from tests.corpus.scoring import title_key
 
 _REQUIRED = os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}
