@@ -257,6 +257,16 @@ DELIVERY_SWEEP_WINDOW_HOURS = env_int("DELIVERY_SWEEP_WINDOW_HOURS", 72)
 # A PDF-attachment delivery waits this long for the PDF rendition, then sends a link instead.
 DELIVERY_ATTACHMENT_WAIT_SECONDS = env_int("DELIVERY_ATTACHMENT_WAIT_SECONDS", 3600)
 
+# --- Subscriber access (editorial.services.access) -------------------------------------
+# A one-time sign-in link works for this many minutes, once.
+SUBSCRIBER_SIGN_IN_LINK_MINUTES = env_int("SUBSCRIBER_SIGN_IN_LINK_MINUTES", 15)
+# A subscriber's site session lasts this many days.
+SUBSCRIBER_SESSION_DAYS = env_int("SUBSCRIBER_SESSION_DAYS", 30)
+# Seats: distinct subscribers of an organisation signed in within this many days.
+BULLETIN_SEAT_PERIOD_DAYS = env_int("BULLETIN_SEAT_PERIOD_DAYS", 30)
+# Access-log rows (subscriber downloads, API calls) are deleted after this many days.
+BULLETIN_ACCESS_LOG_DAYS = env_int("BULLETIN_ACCESS_LOG_DAYS", 365)
+
 # --- Periodic tasks (celery beat) -------------------------------------------------------
 CELERY_BEAT_SCHEDULE = {
     # Renders stuck in queued/running (a killed worker, a publish made while Redis was

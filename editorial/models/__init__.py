@@ -1,15 +1,26 @@
 """The domain models, one module per concept, re-exported here."""
 
+from .access import AccessLogEntry, ApiToken, SignInLink, SubscriberSignIn
 from .audience import Delivery, Organisation, Subscriber, Subscription
 from .audit import AuditEntry
 from .content import Article, Figure, Tag
 from .jobs import ExportJob, ImportJob, ImportWarning, Rendition
 from .metrics import Indicator, Metric
-from .publication import Bulletin, BulletinSlugRedirect, Issue, Section, SectionSlugRedirect
+from .publication import (
+    AccessLevel,
+    Bulletin,
+    BulletinSlugRedirect,
+    Issue,
+    Section,
+    SectionSlugRedirect,
+)
 from .review import Comment, ReviewEvent
 from .scheduling import SchedulerHeartbeat
 
 __all__ = [
+    "AccessLevel",
+    "AccessLogEntry",
+    "ApiToken",
     "Article",
     "AuditEntry",
     "Bulletin",
@@ -29,7 +40,9 @@ __all__ = [
     "SchedulerHeartbeat",
     "Section",
     "SectionSlugRedirect",
+    "SignInLink",
     "Subscriber",
+    "SubscriberSignIn",
     "Subscription",
     "Tag",
 ]

@@ -12,6 +12,14 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Seats: distinct subscribers of the organisation who signed in to the site within the
+    # seat period (settings.BULLETIN_SEAT_PERIOD_DAYS). Empty: no limit.
+    seat_limit = models.PositiveIntegerField(
+        _("seats"),
+        null=True,
+        blank=True,
+        help_text=_("How many different people may sign in to read per seat period. Empty: no limit."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -154,6 +154,16 @@ class Figure(models.Model):
         blank=True,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "svg", "webp", "gif"])],
     )
+    # Instead of an image, a figure may show an indicator's chart (drawn at render time).
+    indicator = models.ForeignKey(
+        "editorial.Indicator",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="figures",
+        verbose_name=_("indicator chart"),
+        help_text=_("Show this indicator's chart instead of an uploaded image."),
+    )
 
     history = HistoricalRecords()
 

@@ -82,6 +82,13 @@ class _StableSlugMixin:
         self._forget_retired_slug(self.slug)
 
 
+class AccessLevel(models.TextChoices):
+    """Who may read an issue in full: anyone, or signed-in subscribers and staff."""
+
+    PUBLIC = "public", _("Public")
+    SUBSCRIBERS = "subscribers", _("Subscribers only")
+
+
 class Bulletin(_StableSlugMixin, models.Model):
     class Cadence(models.TextChoices):
         WEEKLY = "weekly", _("Weekly")
@@ -104,6 +111,29 @@ class Bulletin(_StableSlugMixin, models.Model):
     )
     publisher_name = models.CharField(_("publisher"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    access_level = models.CharField(
+        _("access"),
+        max_length=12,
+        choices=AccessLevel.choices,
+        default=AccessLevel.PUBLIC,
+        help_text=_(
+            "Subscribers only: the public sees the cover, the contents, titles and first "
+            "paragraphs; the full text, files and data need a signed-in subscriber."
+        ),
+    )
+    sections_start_new_page = models.BooleanField(
+        _("sections start on a new page"),
+        default=True,
+        help_text=_(
+            "Off: in the PDF a section continues on the same page when more than a third "
+            "of the page is left."
+        ),
+    )
+    subscribe_note = models.TextField(
+        _("how to subscribe"),
+        blank=True,
+        help_text=_("Shown to readers who may not read the full text, e.g. who to contact."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -258,6 +288,14 @@ class Issue(models.Model):
         verbose_name=_("published by"),
     )
     erratum = models.TextField(_("erratum note"), blank=True)
+    # Empty: the bulletin's access level applies.
+    access_level = models.CharField(
+        _("access"),
+        max_length=12,
+        choices=AccessLevel.choices,
+        blank=True,
+        help_text=_("Leave empty to use the bulletin's setting."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

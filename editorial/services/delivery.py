@@ -139,18 +139,29 @@ def subscription_refusal(subscription: Subscription, *, on: date | None = None) 
     return ""
 
 
-def active_subscriptions(*, bulletin_id: int, on: date | None = None) -> QuerySet[Subscription]:
+def _subscriptions_in_force(on: date | None, **filters) -> QuerySet[Subscription]:
     on = on or local_today()
     return (
         Subscription.objects.filter(
-            bulletin_id=bulletin_id,
             cancelled_at__isnull=True,
             subscriber__active=True,
             subscriber__organisation__active=True,
+            **filters,
         )
         .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=on))
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
     )
+
+
+def active_subscriptions(*, bulletin_id: int, on: date | None = None) -> QuerySet[Subscription]:
+    return _subscriptions_in_force(on, bulletin_id=bulletin_id)
+
+
+def active_subscriptions_of_organisation(
+    *, organisation_id: int, on: date | None = None
+) -> QuerySet[Subscription]:
+    """The organisation's subscriptions in force (on a day, default today), of its active people."""
+    return _subscriptions_in_force(on, subscriber__organisation_id=organisation_id)
 
 
 def subscription_period(subscription: Subscription) -> tuple[date, date | None]:
