@@ -27,7 +27,7 @@ Parser accuracy on the generated corpus (tests/corpus), no database needed:
   at commit 9cb1fdc (bench/_corpus_baseline.py): title F1, subheadings in the right
   article, paragraphs rebuilt exactly, characters lost (and extra, i.e. furniture left);
 - PDF path: ``PDF_PER_FAMILY`` bulletins a family printed by Chromium and by our Typst
-  template, read by ``editorial.parsing.pdf_reader.parse_pdf`` (when that module exists)
+  template, read by ``editorial.parsing.pdf.parse_pdf`` (when that module exists)
   beside the baseline, poppler's ``pdftotext`` then the old text parser; with the time
   each takes per page.
 """
@@ -291,10 +291,10 @@ def bench_pdf_accuracy(baseline) -> None:
     from tests.corpus.scoring import combine
 
     try:
-        from editorial.parsing.pdf_reader import parse_pdf
+        from editorial.parsing.pdf import parse_pdf
     except ImportError as exc:
         parse_pdf = None
-        print(f"PDF path: editorial.parsing.pdf_reader is not importable ({exc}); "
+        print(f"PDF path: editorial.parsing.pdf is not importable ({exc}); "
               "printing the baseline only")
     if shutil.which("pdftotext") is None:
         print("PDF path: pdftotext (poppler-utils) is not installed; no baseline")

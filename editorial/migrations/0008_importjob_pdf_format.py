@@ -1,4 +1,4 @@
-# Imports accept PDF files (read by editorial.parsing.pdf_reader).
+# Imports accept PDF files (read by the PDF reader in editorial.parsing).
 
 from django.db import migrations, models
 

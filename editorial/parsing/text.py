@@ -183,7 +183,7 @@ def parse_text(
     only once.
     """
     warnings: list[ParseWarning] = []
-    lines = _read_lines(text, _checked_overrides(overrides), warnings)
+    lines = _read_lines(text, checked_overrides(overrides), warnings)
     if not lines:
         raise BulletinParseError("The text is empty.", code="empty")
     matcher = _SectionMatcher(sections)
@@ -291,11 +291,11 @@ class _Line:
         return self.members or (self,)
 
 
-def _line_key(text: str) -> str:
+def line_key(text: str) -> str:
     return "".join(fullwidth_to_ascii(text).split())
 
 
-def _checked_overrides(overrides: Mapping[int, str] | None) -> dict[int, str]:
+def checked_overrides(overrides: Mapping[int, str] | None) -> dict[int, str]:
     checked = dict(overrides or {})
     unknown = {role for role in checked.values() if role not in OVERRIDE_ROLES}
     if unknown:
@@ -316,7 +316,7 @@ def _read_lines(text: str, overrides: dict[int, str], warnings: list) -> list[_L
                     number,
                     stripped,
                     line_width(stripped),
-                    _line_key(stripped),
+                    line_key(stripped),
                     overrides.get(number),
                     indented=raw.startswith(_PARAGRAPH_INDENTS),
                     trailing=raw[-1] in " \u3000",
@@ -344,8 +344,8 @@ class _SectionMatcher:
     def __init__(self, sections: Sequence[str] | None):
         self.configured = sections is not None
         names = sections if sections is not None else KNOWN_SECTION_NAMES
-        self.order = {_line_key(name): index for index, name in enumerate(names)}
-        self.names = {_line_key(name): name for name in names}
+        self.order = {line_key(name): index for index, name in enumerate(names)}
+        self.names = {line_key(name): name for name in names}
 
     def name_for(self, line: _Line) -> str | None:
         return self.names.get(line.key)
@@ -357,10 +357,10 @@ class _SectionMatcher:
         )
 
     def position(self, name: str) -> int | None:
-        return self.order.get(_line_key(name))
+        return self.order.get(line_key(name))
 
 
-_KNOWN_SECTION_KEYS = frozenset(_line_key(name) for name in KNOWN_SECTION_NAMES)
+_KNOWN_SECTION_KEYS = frozenset(line_key(name) for name in KNOWN_SECTION_NAMES)
 
 
 # ============================================================================ furniture
@@ -384,7 +384,7 @@ def _find_furniture(lines: list[_Line], matcher: _SectionMatcher, known_names) -
         for i in _bare_numbers(lines)
         if _next_to(i, strong) and not _cluster_has_page(i, pages, strong)
     }
-    known_keys = {_line_key(name) for name in known_names}
+    known_keys = {line_key(name) for name in known_names}
     headers = _running_headers(lines, repeats, notices, pages, matcher, known_keys)
     found = notices | pages | headers
     found |= _bare_page_numbers(lines, found)
@@ -747,7 +747,7 @@ def _merged(block: list[_Line]) -> _Line:
         block[0].number,
         text,
         line_width(text),
-        _line_key(text),
+        line_key(text),
         trailing=True,
         members=tuple(block),
     )
@@ -765,7 +765,7 @@ def _is_heading_block(block: list[_Line], layout: _Layout) -> bool:
         return False
     if last in _CLOSERS and len(text) > 1 and text[-2] in _STOPS:
         return False
-    return not _END_MARK.match(_line_key(text))
+    return not _END_MARK.match(line_key(text))
 
 
 def _marked_roles(lines, layout: _Layout, matcher, warnings) -> tuple[list[_Line], list[str]]:

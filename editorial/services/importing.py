@@ -148,7 +148,7 @@ def parse_upload(
     try:
         if file_format == ImportJob.Format.PDF:
             try:
-                from editorial.parsing.pdf_reader import parse_pdf
+                from editorial.parsing.pdf import parse_pdf
             except ImportError as exc:
                 raise ImportRefused(
                     refusal_message("pdf-unsupported"), code="pdf-unsupported"

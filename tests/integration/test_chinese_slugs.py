@@ -85,6 +85,8 @@ def _admin_bulletin_post(client, *, name, slug="", sections=()):
         "copyright_line": "",
         "publisher_name": "",
         "language": "zh-hans",
+        "access_level": "public",
+        "sections_start_new_page": "on",
         "sections-TOTAL_FORMS": str(len(sections)),
         "sections-INITIAL_FORMS": "0",
         "sections-MIN_NUM_FORMS": "0",

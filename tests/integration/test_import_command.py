@@ -192,7 +192,7 @@ def test_a_pdf_is_imported_with_the_number_it_states(tmp_path):
     from tests.chromium import CHROMIUM
     from tests.corpus.generator import pdf_via_chromium
 
-    pytest.importorskip("editorial.parsing.pdf_reader")
+    pytest.importorskip("editorial.parsing.pdf")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"needs chromium at {CHROMIUM} to print the PDF")
     path = tmp_path / "xxcy-48.pdf"
@@ -211,7 +211,7 @@ def test_a_pdf_is_imported_with_the_number_it_states(tmp_path):
 def test_a_pdf_without_a_text_layer_is_refused_clearly(tmp_path, settings):
     from tests.integration.test_import_preview_repair import blank_pdf
 
-    pytest.importorskip("editorial.parsing.pdf_reader")
+    pytest.importorskip("editorial.parsing.pdf")
     settings.LANGUAGE_CODE = "en"
     path = tmp_path / "scan.pdf"
     path.write_bytes(blank_pdf())

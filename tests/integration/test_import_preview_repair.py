@@ -187,7 +187,7 @@ def test_a_word_file_without_line_decisions_falls_back_to_its_flagged_lines(
 
 
 def test_every_evidence_and_warning_code_has_a_chinese_phrase():
-    from editorial.parsing.pdf_reader import PDF_WARNING_CODES
+    from editorial.parsing.pdf import PDF_WARNING_CODES
 
     assert set(EVIDENCE_CODES) <= set(EVIDENCE_PHRASES)
     assert set(WARNING_CODES) | set(PDF_WARNING_CODES) <= set(IMPORT_WARNING_TEXTS)
@@ -348,7 +348,7 @@ def blank_pdf() -> bytes:
 
 
 def test_a_pdf_without_text_is_refused_with_advice(editor_client, bulletin):
-    pytest.importorskip("editorial.parsing.pdf_reader")
+    pytest.importorskip("editorial.parsing.pdf")
     job, url = upload(editor_client, bulletin, blank_pdf(), name="scan.pdf")
     assert job.format == ImportJob.Format.PDF
     response = editor_client.get(url, follow=True)
@@ -358,7 +358,7 @@ def test_a_pdf_without_text_is_refused_with_advice(editor_client, bulletin):
 
 
 def test_a_damaged_pdf_is_refused(editor_client, bulletin):
-    pytest.importorskip("editorial.parsing.pdf_reader")
+    pytest.importorskip("editorial.parsing.pdf")
     _job, url = upload(editor_client, bulletin, blank_pdf()[:60], name="broken.pdf")
     response = editor_client.get(url, follow=True)
     assert "PDF文件已损坏" in response.content.decode()

@@ -26,11 +26,11 @@ import typst
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from editorial.parsing import pdf_reader
 from editorial.parsing.accounting import content_characters, input_characters
 from editorial.parsing.glyphs import unify_radicals
 from editorial.parsing.normalise import clean_title
-from editorial.parsing.pdf_reader import PDF_WARNING_CODES, parse_pdf
+from editorial.parsing.pdf import PDF_WARNING_CODES, parse_pdf
+from editorial.parsing.pdf import document as pdf_document
 from editorial.parsing.text import OVERRIDE_ROLES
 from editorial.parsing.tree import (
     EVIDENCE_CODES,
@@ -646,14 +646,14 @@ def test_image_only_pdf_is_a_scan(tmp_path):
 
 
 def test_too_many_pages(monkeypatch, sample_pdf):
-    monkeypatch.setattr(pdf_reader, "MAX_PAGES", 2)
+    monkeypatch.setattr(pdf_document, "MAX_PAGES", 2)
     with pytest.raises(BulletinParseError) as error:
         parse_pdf(sample_pdf)
     assert error.value.code == "too-large"
 
 
 def test_huge_content_stream_is_refused_before_it_is_read(monkeypatch, sample_pdf):
-    monkeypatch.setattr(pdf_reader, "_MAX_PAGE_CONTENT_BYTES", 1000)
+    monkeypatch.setattr(pdf_document, "MAX_PAGE_CONTENT_BYTES", 1000)
     with pytest.raises(BulletinParseError) as error:
         parse_pdf(sample_pdf)
     assert error.value.code == "too-large"
