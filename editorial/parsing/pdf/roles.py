@@ -188,6 +188,7 @@ class Parser:
         return pages | {page for page, count in leaders.items() if count >= 3}
 
     def _measure_levels(self) -> _Levels:
+        """The body, section and title sizes, and whether bold tells a heading."""
         content = [
             ln
             for ln in self.lines
@@ -196,51 +197,27 @@ class Parser:
             and ln.cells is None
             and ln.page not in self.contents_pages
         ]
-        weights: Counter[float] = Counter()
-        bold_chars = 0
-        for line in content:
-            for char in line.chars:
-                if char.visible:
-                    weights[char.size] += 1
-        body = weights.most_common(1)[0][0] if weights else 10.0
-        body_chars = 0
-        for line in content:
-            for char in line.chars:
-                if char.visible and abs(char.size - body) <= SIZE_TOLERANCE:
-                    body_chars += 1
-                    bold_chars += char.bold
+        body, bold_tells = _body_size(content)
         short = [ln for ln in content if ln.visible_count <= MAX_HEADING_CHARS]
-        larger = [ln for ln in short if ln.size > body + SIZE_TOLERANCE]
-        larger = _without_masthead(larger)
-        section = None
+        larger = _without_masthead([ln for ln in short if ln.size > body + SIZE_TOLERANCE])
+        section = self._section_size(short, larger, body)
+        title = _title_size(larger, body, section)
+        return _Levels(body=body, section=section, title=title, bold_tells=bold_tells)
+
+    def _section_size(self, short: list[Line], larger: list[Line], body: float) -> float | None:
         named = Counter(_half(ln.size) for ln in short if self._section_name(ln) is not None)
         if named:
             section = named.most_common(1)[0][0]
-            if section <= body + SIZE_TOLERANCE:
-                section = None  # section names in the body font: matched by name only
-        elif not self.configured:
-            distinct = sorted({_half(ln.size) for ln in larger}, reverse=True)
-            if len(distinct) >= 2 and distinct[0] - distinct[1] >= TITLE_MIN_STEP:
-                top_lines = [ln for ln in larger if _half(ln.size) == distinct[0]]
-                if all(ln.visible_count <= MAX_SECTION_CHARS for ln in top_lines):
-                    section = distinct[0]
-        titles = Counter(
-            _half(ln.size)
-            for ln in larger
-            if ln.size >= body + TITLE_MIN_STEP
-            and (section is None or ln.size < section - SIZE_TOLERANCE)
-        )
-        title = None
-        if titles:
-            title = titles.most_common(1)[0][0]
-            # Subheadings set a little larger than the body can outnumber the titles: a
-            # larger size used about as often is the title size.
-            for size, count in sorted(titles.items(), reverse=True):
-                if size > title and count >= 0.5 * titles[title]:
-                    title = size
-                    break
-        bold_tells = body_chars == 0 or bold_chars < 0.5 * body_chars
-        return _Levels(body=body, section=section, title=title, bold_tells=bold_tells)
+            # Section names in the body font are matched by name only.
+            return section if section > body + SIZE_TOLERANCE else None
+        if self.configured:
+            return None
+        distinct = sorted({_half(ln.size) for ln in larger}, reverse=True)
+        if len(distinct) >= 2 and distinct[0] - distinct[1] >= TITLE_MIN_STEP:
+            top_lines = [ln for ln in larger if _half(ln.size) == distinct[0]]
+            if all(ln.visible_count <= MAX_SECTION_CHARS for ln in top_lines):
+                return distinct[0]
+        return None
 
     def _section_name(self, line: Line) -> str | None:
         key = section_key(line.text)
@@ -513,6 +490,40 @@ class Parser:
             best = max(cover, key=lambda line: line.size)
             return clean_title(ISSUE_SUFFIX.sub("", best.text)) or clean_title(best.text)
         return None
+
+
+def _body_size(content: list[Line]) -> tuple[float, bool]:
+    """The size most characters are set in, and whether bold is rare enough in the body
+    to tell a subheading (in some bulletins the whole body is bold)."""
+    weights: Counter[float] = Counter(
+        char.size for line in content for char in line.chars if char.visible
+    )
+    body = weights.most_common(1)[0][0] if weights else 10.0
+    body_chars = bold_chars = 0
+    for line in content:
+        for char in line.chars:
+            if char.visible and abs(char.size - body) <= SIZE_TOLERANCE:
+                body_chars += 1
+                bold_chars += char.bold
+    return body, body_chars == 0 or bold_chars < 0.5 * body_chars
+
+
+def _title_size(larger: list[Line], body: float, section: float | None) -> float | None:
+    titles = Counter(
+        _half(ln.size)
+        for ln in larger
+        if ln.size >= body + TITLE_MIN_STEP
+        and (section is None or ln.size < section - SIZE_TOLERANCE)
+    )
+    if not titles:
+        return None
+    title = titles.most_common(1)[0][0]
+    # Subheadings set a little larger than the body can outnumber the titles: a larger
+    # size used about as often is the title size.
+    for size, count in sorted(titles.items(), reverse=True):
+        if size > title and count >= 0.5 * titles[title]:
+            return size
+    return title
 
 
 def _without_masthead(larger: list[Line]) -> list[Line]:
