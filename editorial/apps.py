@@ -9,7 +9,10 @@ class EditorialConfig(AppConfig):
     verbose_name = _("Editorial")
 
     def ready(self):
-        from editorial import checks
+        from editorial import (
+            checks,
+            tasks,  # noqa: F401  registers the tasks services look up by name
+        )
         from editorial.services import caching
 
         checks.connect()  # registers the system check too, on import

@@ -84,6 +84,7 @@ from editorial.models import (
     Subscription,
 )
 from editorial.services.errors import PermissionRefused, ServiceError
+from editorial.services.queueing import task_named
 from editorial.workflow import ISSUE_PUBLIC_STATES, IssueState
 
 logger = logging.getLogger(__name__)
@@ -535,20 +536,17 @@ def _rearm_errata(issue: Issue, corrected_at: datetime) -> None:
 
 def queue_issue_deliveries(*, issue_id: int, kind: str = Kind.ISSUE) -> None:
     """Queue the fan-out task; called after the publish or correction has committed."""
-    from editorial.tasks import fan_out_issue_deliveries as task
-
-    task.delay(issue_id, kind)
+    task_named("editorial.fan_out_issue_deliveries").delay(issue_id, kind)
 
 
 def queue_delivery_batches(delivery_ids: Iterable[int]) -> int:
     """Queue send tasks for ``delivery_ids`` in batches, once the transaction commits."""
-    from editorial.tasks import send_delivery_batch
-
     batches = delivery_batches(delivery_ids, size=_setting("DELIVERY_BATCH_SIZE", 50))
 
     def enqueue():
+        send_batch = task_named("editorial.send_delivery_batch")
         for batch in batches:
-            send_delivery_batch.delay(batch)
+            send_batch.delay(batch)
 
     transaction.on_commit(enqueue)
     return len(batches)

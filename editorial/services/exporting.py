@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from editorial import selectors
 from editorial.models import Article, Indicator, Issue
+from editorial.services.queueing import task_named
 
 CSV_CHUNK_BYTES = 64 * 1024
 DB_CHUNK_ROWS = 2000
@@ -481,9 +482,7 @@ def request_issue_bundle(issue: Issue) -> str | None:
     except Exception:  # cache down: queueing twice is harmless (the build is idempotent)
         first = True
     if first:
-        from editorial.tasks import build_issue_bundle as build_task
-
-        build_task.delay(issue.pk)
+        task_named("editorial.build_issue_bundle").delay(issue.pk)
     return None
 
 
@@ -496,10 +495,8 @@ def queue_bundle_build(issue_id: int) -> None:
         return  # in-process mode builds on the first download instead
 
     def queue():
-        from editorial.tasks import build_issue_bundle as build_task
-
         try:
-            build_task.delay(issue_id)
+            task_named("editorial.build_issue_bundle").delay(issue_id)
         except Exception:  # broker down: the first download queues it
             pass
 
@@ -574,10 +571,8 @@ def start_export_job(*, kind: str, user):
     job = ExportJob.objects.create(kind=kind, created_by=user)
 
     def queue():
-        from editorial.tasks import run_export_job as task
-
         try:
-            task.delay(job.pk)
+            task_named("editorial.run_export_job").delay(job.pk)
         except Exception as exc:  # broker down: the job stays pending, with the reason
             ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.PENDING).update(
                 error=_("The task queue could not be reached: %(error)s") % {"error": exc}
