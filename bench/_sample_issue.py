@@ -241,4 +241,9 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bulletin.settings")
     django.setup()
     articles = int(sys.argv[1]) if len(sys.argv) > 1 else 46
-    print(build_sample_issue(articles=articles).pk)
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    # More than one: issues of the same shape with other text (other seeds), for renders of
+    # content the renderer has not seen before.
+    ids = [build_sample_issue(articles=articles, seed=2020 + n, number=47 + n).pk
+           for n in range(count)]
+    print(" ".join(str(pk) for pk in ids))

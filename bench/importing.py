@@ -10,9 +10,8 @@ Figures printed side by side, each with a baseline measured in the same run:
 - the whole import (parse, key-figure extraction, one transaction of sections, articles
   with their search columns, figures and suggested metrics), beside bulk-inserting the
   same number of bare article rows (the floor of any import);
-- a 10,000-row metrics CSV through django-import-export: our MetricResource (natural
-  keys, cached lookups, whole-file validation then one transaction), beside a resource
-  with the library's default settings for the same columns.
+- (the 10,000-row metrics spreadsheet has a bench of its own: bench/table_imports.py,
+  five ways measured alike.)
 
 Targets: parse under 0.5 s, the whole import under 3 s on a 2-core machine. It runs
 in a throwaway test database (PostgreSQL when reachable, else SQLite).
@@ -34,7 +33,6 @@ Parser accuracy on the generated corpus (tests/corpus), no database needed:
 
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import sys
@@ -45,13 +43,15 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "bulletins" / "xxcy-2020-48.txt"
 SECTIONS = ["产业环境", "运营竞争", "技术情报", "企业情报", "海外借鉴"]
 TARGET_BYTES = 150 * 1024
-METRIC_ROWS = 10_000
 
 
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bulletin.settings")
-    os.environ.setdefault("DEBUG", "1")
+    os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory and slows each one
+    os.environ.setdefault("SECRET_KEY", "bench-importing-" + "k3y" * 20)
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bulletin_bench_import")
     import django
 
@@ -128,71 +128,6 @@ def bench_whole_import(data: bytes) -> None:
     print(f"                                     {ours_time * 1000:8.1f} ms   target < 3000 ms")
     print(f"  bulk insert of bare articles (floor) {floor_time * 1000:6.1f} ms")
     Bulletin.objects.filter(pk=bulletin.pk)  # keep the rows for the next bench
-
-
-def metrics_csv(bulletin_slug: str, number: int, indicators: list[str]) -> bytes:
-    out = io.StringIO()
-    out.write("indicator,bulletin,issue,period,value,unit,yoy_percent\n")
-    for row in range(METRIC_ROWS):
-        indicator = indicators[row % len(indicators)]
-        out.write(f"{indicator},{bulletin_slug},{number},P{row // len(indicators)},"
-                  f"{1000 + row}.5,亿元,{row % 17 - 8}.2\n")
-    return out.getvalue().encode("utf-8")
-
-
-def bench_spreadsheet() -> None:
-    import tablib
-    from django.contrib.auth import get_user_model
-    from import_export import fields, resources, widgets
-
-    from editorial.models import Indicator, Issue, Metric
-    from editorial.resources import MetricResource, import_table
-    from editorial.services import importing
-
-    bulletin, _ = importing.ensure_bulletin(slug="bench-sheet", sections=SECTIONS)
-    issue = Issue.objects.create(bulletin=bulletin, number=1, issue_date="2020-12-03")
-    names = [f"指标{i:03d}" for i in range(200)]
-    Indicator.objects.bulk_create(Indicator(name=n, slug=f"i{i}", unit="亿元")
-                                  for i, n in enumerate(names))
-    data = metrics_csv(bulletin.slug, issue.number, names)
-    user = get_user_model().objects.create_superuser("bench", "b@example.org", "x")
-
-    start = time.perf_counter()
-    report = import_table(resource_class=MetricResource, data=data, user=user,
-                          file_name="metrics.csv")
-    ours = time.perf_counter() - start
-    assert Metric.objects.filter(issue=issue).count() == METRIC_ROWS, report
-
-    class DefaultMetricResource(resources.ModelResource):
-        """The same columns with the library's defaults: per-row lookups, no natural key."""
-
-        indicator = fields.Field(attribute="indicator", column_name="indicator",
-                                 widget=widgets.ForeignKeyWidget(Indicator, "name"))
-        issue = fields.Field(attribute="issue", column_name="issue",
-                             widget=widgets.ForeignKeyWidget(Issue, "pk"))
-        period = fields.Field(attribute="period_label", column_name="period")
-
-        class Meta:
-            model = Metric
-            fields = ("id", "indicator", "issue", "period", "value", "unit", "yoy_percent")
-
-    other = Issue.objects.create(bulletin=bulletin, number=2, issue_date="2020-12-10")
-    dataset = tablib.Dataset().load(
-        data.decode("utf-8").replace(f",{bulletin.slug},1,", f",{bulletin.slug},{other.pk},"),
-        format="csv",
-    )
-    del dataset["bulletin"]
-    dataset.append_col([""] * len(dataset), header="id")  # the library keys rows by id
-    start = time.perf_counter()
-    result = DefaultMetricResource().import_data(dataset, dry_run=False, use_transactions=True)
-    baseline = time.perf_counter() - start
-    if result.has_errors():
-        first = (result.row_errors() or [(0, [None])])[0]
-        raise SystemExit(f"baseline import failed: {first[0]}: {first[1][0].error!r}")
-    assert Metric.objects.filter(issue=other).count() == METRIC_ROWS
-    print(f"  {METRIC_ROWS}-row metrics CSV, ours (validate all, then one transaction) "
-          f"{ours:6.2f} s")
-    print(f"  same rows, library defaults (one pass, per-row lookups)          {baseline:6.2f} s")
 
 
 # ============================================================================ accuracy
@@ -440,7 +375,6 @@ def main() -> None:
         bench_parse(data)
         bench_whole_import(data)
         bench_big_bulletin()
-        bench_spreadsheet()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

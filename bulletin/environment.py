@@ -14,7 +14,7 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 # Used only when DEBUG is on and no key is given, so the demo starts with nothing set.
-DEVELOPMENT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # nosec B105
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
 from django.utils.translation import gettext_lazy as _
 
 from .environment import env_bool, env_int, env_list, production_secret_key
@@ -38,17 +39,29 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "csp",
+    "django_prometheus",
+    "django_prose_editor",  # the article body editor's static files (ProseMirror build)
+    "ninja",  # the data API's docs page serves its own Swagger assets, no CDN
     "editorial",
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies of everything below (bulletin/metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id for every log line of the request, echoed in X-Request-ID.
+    "editorial.operations.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Bodies over the upload limit are refused from Content-Length, before they are read.
+    "editorial.operations.upload_limits.RequestBodyLimitMiddleware",
+    # Content-Security-Policy on every response (editorial/content_security.py).
+    "editorial.operations.content_security.SitePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Control characters in a URL (a NUL byte) answer 404 before any lookup; after the
     # locale middleware, so that the 404 page is in the visitor's language.
-    "editorial.url_guard.RefuseControlCharactersMiddleware",
+    "editorial.operations.url_guard.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -56,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "editorial.slug_redirects.RetiredSlugRedirectMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -70,7 +84,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_CALLABLE = "editorial.login_throttling.lockout_response"
+AXES_LOCKOUT_CALLABLE = "editorial.operations.login_throttling.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", False) else None
@@ -103,6 +117,15 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Query counts, durations and errors for /metrics: django-prometheus's wrapper of the
+# same backend (only the cursor is instrumented; SQL and behaviour are unchanged).
+if DATABASES["default"]["ENGINE"] in (
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+        "django.db.backends.", "django_prometheus.db.backends."
+    )
 
 # --- Redis: Celery broker and cache ---------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -132,6 +155,8 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING above (JSON, with the task's id and name), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A publish must not hang when Redis is down: fail fast, the sweeper re-queues later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
@@ -174,11 +199,50 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Media go to an S3-compatible bucket when one is named (every host reads the same files),
+# else to MEDIA_ROOT. Bucket objects are private (no ACL is sent, so the bucket's own
+# applies and must not be public); readers get short-lived signed URLs
+# (editorial.file_serving). Credentials come from the environment or the host's role.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 300)
+# Send bucket files through the web process (in chunks) instead of redirecting the reader
+# to the bucket: for a bucket endpoint readers cannot reach.
+MEDIA_BUCKET_STREAM = env_bool("MEDIA_BUCKET_STREAM", False)
+if AWS_STORAGE_BUCKET_NAME:
+    _AWS_ENDPOINT = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    _MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": _AWS_ENDPOINT,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+            "signature_version": "s3v4",
+            # S3-compatible servers (MinIO, moto) answer on paths, not bucket subdomains.
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE")
+            or ("path" if _AWS_ENDPOINT else None),
+            # As on the filesystem: a second file of the same name gets a new name.
+            "file_overwrite": False,
+            # A worker opening a big file spools it to disk beyond this, not to memory.
+            "max_memory_size": 8 * 1024 * 1024,
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
+else:
+    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS", False)
+# Collected static files get hashed names, gzip/brotli copies and far-future cache headers
+# from whitenoise; served from the finders (DEBUG, tests) there is no manifest to read.
+STORAGES = {
+    "default": _MEDIA_STORAGE,
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if WHITENOISE_USE_FINDERS
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 
@@ -212,6 +276,41 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp 4; editorial/content_security.py picks the policy).
+# The public site runs no inline script and no inline style: scripts and styles come
+# from the site's static files only. Images may be data: URIs (figures inlined by the
+# render model) and, with a bucket, come from its origin (signed redirects).
+_MEDIA_ORIGINS = env_list("CSP_MEDIA_ORIGINS", [])
+if os.environ.get("AWS_S3_ENDPOINT_URL"):
+    from urllib.parse import urlsplit
+
+    _endpoint = urlsplit(os.environ["AWS_S3_ENDPOINT_URL"])
+    _MEDIA_ORIGINS.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
+_PUBLIC_DIRECTIVES = {
+    "default-src": ["'none'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", *_MEDIA_ORIGINS],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "manifest-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _PUBLIC_DIRECTIVES}
+# The admin: inline scripts only with the request's nonce ({{ request.csp_nonce }}), but
+# inline styles allowed, because Django's admin widgets and its JavaScript write style
+# attributes (a style cannot run code; a nonce here would switch 'unsafe-inline' off).
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **_PUBLIC_DIRECTIVES,
+        "script-src": ["'self'", CSP_NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+    }
+}
+
 # --- Import-export --------------------------------------------------------------------
 # Cache-backed temporary storage: the confirm step may reach another web process.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
@@ -225,17 +324,43 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Imports larger than this run as an ImportJob in Celery instead of in the request.
 BULLETIN_IMPORT_ASYNC_BYTES = env_int("BULLETIN_IMPORT_ASYNC_BYTES", 512 * 1024)
 BULLETIN_IMPORT_MAX_BYTES = env_int("BULLETIN_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# Any request body over this is refused with 413 from its Content-Length, unread
+# (editorial/upload_limits.py): the largest import plus room for the form around it.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", BULLETIN_IMPORT_MAX_BYTES + 1024 * 1024)
 
+# One JSON object a line (LOG_FORMAT=plain for people reading a terminal), each with the
+# request id, user and issue of the request, or the task's id and name in a worker
+# (editorial/request_context.py, editorial/task_observability.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "editorial.operations.request_context.LogContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Every failed sign-in is already a database row the admin lists; log lockouts only.
     "loggers": {"axes": {"level": "WARNING"}},
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# /metrics answers a request bearing this token (Authorization: Bearer …); unset, only
+# requests from loopback addresses (editorial/monitoring.py).
+METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")
 
 # --- Subscriber deliveries (editorial.services.delivery) -------------------------------
 # Signed download and subscriber-page links in e-mails stop working after this many days.
@@ -266,6 +391,8 @@ SUBSCRIBER_SESSION_DAYS = env_int("SUBSCRIBER_SESSION_DAYS", 30)
 BULLETIN_SEAT_PERIOD_DAYS = env_int("BULLETIN_SEAT_PERIOD_DAYS", 30)
 # Access-log rows (subscriber downloads, API calls) are deleted after this many days.
 BULLETIN_ACCESS_LOG_DAYS = env_int("BULLETIN_ACCESS_LOG_DAYS", 365)
+# Data API calls per token per minute (editorial.api); over it, 429 with Retry-After.
+BULLETIN_API_REQUESTS_PER_MINUTE = env_int("BULLETIN_API_REQUESTS_PER_MINUTE", 120)
 
 # --- Periodic tasks (celery beat) -------------------------------------------------------
 CELERY_BEAT_SCHEDULE = {
@@ -276,7 +403,15 @@ CELERY_BEAT_SCHEDULE = {
     "publish-due-issues": {"task": "editorial.publish_due_issues", "schedule": 30.0},
     # Deliveries left behind by a broker outage or a killed worker.
     "sweep-deliveries": {"task": "editorial.sweep_deliveries", "schedule": 120.0},
+    # With NOTIFICATION_DIGEST = "daily": the day's review notifications, one mail a person.
+    "send-notification-digests": {
+        "task": "editorial.send_notification_digests", "schedule": 300.0,
+    },
 }
+# Review notifications: "immediate" (after each action, one mail a person per bulk action)
+# or "daily" (one mail a person a day, at NOTIFICATION_DIGEST_HOUR, site time).
+NOTIFICATION_DIGEST = os.environ.get("NOTIFICATION_DIGEST", "immediate")
+NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 8)
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverts go through services.reviewing.revert_article
 
 # --- Heavy input: limits, background parses and file retention ----------------------
@@ -295,7 +430,11 @@ BULLETIN_IMPORT_PARSE_MEMORY_MB = env_int("BULLETIN_IMPORT_PARSE_MEMORY_MB", 102
 # A preview parse no worker has started after this long ends as failed (no worker running).
 BULLETIN_IMPORT_QUEUE_SECONDS = env_int("BULLETIN_IMPORT_QUEUE_SECONDS", 600)
 # Spreadsheet imports (articles, metrics, indicators, subscribers): rows per file at most.
-BULLETIN_TABLE_IMPORT_MAX_ROWS = env_int("BULLETIN_TABLE_IMPORT_MAX_ROWS", 2000)
+# Imports validate in memory and write in bulk (10,000 rows in about 2 s), so the cap only
+# bounds the memory one file may take.
+BULLETIN_TABLE_IMPORT_MAX_ROWS = env_int("BULLETIN_TABLE_IMPORT_MAX_ROWS", 20_000)
+# Spreadsheets larger than this are checked and written by a worker, with progress.
+BULLETIN_TABLE_IMPORT_ASYNC_BYTES = env_int("BULLETIN_TABLE_IMPORT_ASYNC_BYTES", 256 * 1024)
 # Generated downloads (bundles, spreadsheets) an anonymous address may start a minute.
 EXPORT_DOWNLOADS_PER_MINUTE = env_int("EXPORT_DOWNLOADS_PER_MINUTE", 60)
 # Stored files go out through a permission check; behind nginx set the internal location

@@ -4,7 +4,9 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from editorial import views as editorial_views
+from editorial.api.site import api as data_api
 from editorial.media_views import stored_file
+from editorial.operations import monitoring
 from editorial.services.caching import cached_public_page
 from editorial.sitemaps import SITEMAPS
 
@@ -16,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", editorial_views.robots_txt, name="robots"),
     path("healthz", editorial_views.healthz, name="healthz"),
+    path("readyz", monitoring.readyz, name="readyz"),
+    path("metrics", monitoring.metrics, name="metrics"),
     path(
         "sitemap.xml",
         cached_public_page()(sitemap_views.index),
@@ -30,6 +34,8 @@ urlpatterns = [
     ),
     path("subscriber/", include("editorial.subscriber_urls")),
     path("exports/", include("editorial.export_urls")),
+    # The data API for subscribers' systems: /api/v1/…, /api/openapi.json (docs/api.md).
+    path("api/", data_api.urls),
     # Stored files, each checked against the row it belongs to (DEBUG or not).
     path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", stored_file, name="stored-file"),
     path("", include("editorial.urls")),

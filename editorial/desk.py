@@ -144,6 +144,8 @@ def issue_readiness(*, states=OPEN_ISSUE_STATES, limit: int = PANEL_ROWS) -> lis
                              distinct=True),
             _warnings=Count("import_warnings", filter=Q(import_warnings__resolved=False),
                             distinct=True),
+            _bare_figures=Count("articles__figures", distinct=True, filter=Q(
+                articles__figures__image="", articles__figures__indicator__isnull=True)),
         )
         .annotate(_stage=Case(
             When(state=IssueState.APPROVED, then=Value(1)),
@@ -184,6 +186,10 @@ def issue_readiness(*, states=OPEN_ISSUE_STATES, limit: int = PANEL_ROWS) -> lis
         if issue._warnings:
             blockers.append(
                 _("%(count)s import warnings are unresolved.") % {"count": issue._warnings}
+            )
+        if issue._bare_figures:
+            blockers.append(
+                _("%(count)s figures have no image or chart.") % {"count": issue._bare_figures}
             )
         result.append(IssueReadiness(issue, blockers))
     result.sort(key=lambda r: not r.ready)  # ready ones first; stable otherwise

@@ -1,7 +1,10 @@
 """Downloads: an issue's files and data, indicator series, the full tables.
 
 Public downloads show published issues and confirmed metrics only (the selectors
-decide); anything else is a 404. Large tables stream as CSV or are written to a
+decide); anything else is a 404. A subscriber-only issue's files and data need a reader
+``may_read_in_full`` admits (editorial.services.access): others get 403 with the
+subscribe panel, and tables across issues (indicator series, all metrics) leave its
+values out. Large tables stream as CSV or are written to a
 temporary file, never built whole in memory. The subscriber list is for staff with the
 ``export_subscriber`` permission.
 """
@@ -16,9 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from editorial import selectors
+from editorial.file_serving import stored_file_response
 from editorial.models import Indicator
 from editorial.resources import SubscriberResource
 from editorial.services import exporting
+from editorial.services.access import full_text_issue_q, reader_for_request
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,10 +66,23 @@ def _public_issue(bulletin_slug: str, number: int):
     return selectors.get_public_issue(bulletin_slug=bulletin_slug, number=number)
 
 
+def _refused(request, issue, resource: str):
+    from editorial.views import refuse_unless_full
+
+    return refuse_unless_full(request, issue, resource=resource)
+
+
+def _readable(request, metrics):
+    """Only the values of issues the reader may read in full."""
+    return metrics.filter(full_text_issue_q(reader_for_request(request), prefix="issue__"))
+
+
 @require_safe
 @_rate_limited
 def issue_metrics_csv(request, bulletin_slug: str, number: int):
     issue = _public_issue(bulletin_slug, number)
+    if (refused := _refused(request, issue, "metrics.csv")) is not None:
+        return refused
     return _csv_response(
         exporting.stream_metrics_csv(exporting.issue_metrics(issue)),
         f"{exporting.export_basename(issue)}-metrics.csv",
@@ -75,6 +93,8 @@ def issue_metrics_csv(request, bulletin_slug: str, number: int):
 @_rate_limited
 def issue_metrics_xlsx(request, bulletin_slug: str, number: int):
     issue = _public_issue(bulletin_slug, number)
+    if (refused := _refused(request, issue, "metrics.xlsx")) is not None:
+        return refused
     base = exporting.export_basename(issue)
     spool = exporting.metrics_xlsx_file(exporting.issue_metrics(issue), sheet_title=base)
     return _file_response(spool, f"{base}-metrics.xlsx", XLSX_TYPE)
@@ -83,6 +103,8 @@ def issue_metrics_xlsx(request, bulletin_slug: str, number: int):
 @require_safe
 def issue_articles_json(request, bulletin_slug: str, number: int):
     issue = _public_issue(bulletin_slug, number)
+    if (refused := _refused(request, issue, "articles.json")) is not None:
+        return refused
     response = HttpResponse(
         exporting.articles_json_bytes(issue), content_type="application/json; charset=utf-8"
     )
@@ -107,6 +129,8 @@ def issue_bundle(request, bulletin_slug: str, number: int):
     from django.core.files.storage import default_storage
 
     issue = _public_issue(bulletin_slug, number)
+    if (refused := _refused(request, issue, "bundle.zip")) is not None:
+        return refused
     name = exporting.request_issue_bundle(issue)
     if name is None:
         response = HttpResponse(
@@ -116,24 +140,27 @@ def issue_bundle(request, bulletin_slug: str, number: int):
         )
         response["Retry-After"] = "5"
         return response
-    return _file_response(
-        default_storage.open(name, "rb"),
-        f"{exporting.export_basename(issue)}.zip",
-        "application/zip",
+    return stored_file_response(
+        request,
+        name,
+        storage=default_storage,
+        filename=f"{exporting.export_basename(issue)}.zip",
+        attachment=True,
+        content_type="application/zip",
     )
 
 
-def _public_indicator(indicator_slug: str) -> Indicator:
-    # Confirmed indicators with at least one published value; others are a 404.
-    return selectors.get_public_indicator(indicator_slug)
+def _public_indicator(request, indicator_slug: str) -> Indicator:
+    # Confirmed indicators with at least one value the reader may see; others are a 404.
+    return selectors.get_public_indicator(indicator_slug, reader=reader_for_request(request))
 
 
 @require_safe
 @_rate_limited
 def indicator_series_csv(request, indicator_slug: str):
-    indicator = _public_indicator(indicator_slug)
+    indicator = _public_indicator(request, indicator_slug)
     return _csv_response(
-        exporting.stream_metrics_csv(exporting.indicator_series(indicator)),
+        exporting.stream_metrics_csv(_readable(request, exporting.indicator_series(indicator))),
         f"{indicator.slug}-series.csv",
     )
 
@@ -141,9 +168,9 @@ def indicator_series_csv(request, indicator_slug: str):
 @require_safe
 @_rate_limited
 def indicator_series_xlsx(request, indicator_slug: str):
-    indicator = _public_indicator(indicator_slug)
+    indicator = _public_indicator(request, indicator_slug)
     spool = exporting.metrics_xlsx_file(
-        exporting.indicator_series(indicator), sheet_title=indicator.name
+        _readable(request, exporting.indicator_series(indicator)), sheet_title=indicator.name
     )
     return _file_response(spool, f"{indicator.slug}-series.xlsx", XLSX_TYPE)
 
@@ -152,14 +179,15 @@ def indicator_series_xlsx(request, indicator_slug: str):
 @_rate_limited
 def all_metrics_csv(request):
     return _csv_response(
-        exporting.stream_metrics_csv(exporting.all_public_metrics()), "metrics.csv"
+        exporting.stream_metrics_csv(_readable(request, exporting.all_public_metrics())),
+        "metrics.csv",
     )
 
 
 @require_safe
 @_rate_limited
 def all_metrics_xlsx(request):
-    spool = exporting.metrics_xlsx_file(exporting.all_public_metrics())
+    spool = exporting.metrics_xlsx_file(_readable(request, exporting.all_public_metrics()))
     return _file_response(spool, "metrics.xlsx", XLSX_TYPE)
 
 

@@ -3,6 +3,10 @@
 
 Only published issues and their articles appear; a bulletin or section that does not
 exist answers 404. Feeds are cached like pages (editorial.services.caching).
+
+A feed is a public document (feed readers carry no session), so it says what the public
+may see (editorial.services.access): titles and summaries — the contents of an issue —
+and never an article's text; a subscriber-only article's entry says so.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from editorial import selectors
 from editorial.models import Article
+from editorial.services.access import ANONYMOUS, may_read_in_full
 from editorial.services.caching import cached_public_page
 
 ISSUES_IN_FEED = 20
@@ -147,7 +152,10 @@ class SectionFeed(CachedFeed):
         return article.title
 
     def item_description(self, article):
-        return article.summary
+        if may_read_in_full(ANONYMOUS, article.issue):
+            return article.summary
+        note = _("Subscribe to read the full text")
+        return f"{article.summary}（{note}）" if article.summary else note
 
     def item_link(self, article):
         return article.get_absolute_url()

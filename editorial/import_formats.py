@@ -20,6 +20,7 @@ import csv
 import io
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 from uuid import uuid4
@@ -27,12 +28,10 @@ from uuid import uuid4
 import tablib
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
@@ -98,7 +97,7 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
 
 
 def max_table_rows() -> int:
-    return int(getattr(settings, "BULLETIN_TABLE_IMPORT_MAX_ROWS", 2000))
+    return int(getattr(settings, "BULLETIN_TABLE_IMPORT_MAX_ROWS", 20_000))
 
 
 def _too_many_rows(count: int) -> ImportFileRefused:
@@ -268,7 +267,7 @@ class SharedImportStorage(BaseStorage):
     def folder() -> Path:
         configured = getattr(settings, "BULLETIN_IMPORT_TMP_DIR", None)
         base = getattr(settings, "VAR_DIR", None)
-        return Path(configured or Path(base or "/tmp") / "import-uploads")
+        return Path(configured or Path(base or tempfile.gettempdir()) / "import-uploads")
 
     def save(self, data):
         if isinstance(data, str):
@@ -354,11 +353,12 @@ class TableImportForm(ImportForm):
 
 
 class BulletinImportExportMixin(ImportExportMixin):
-    """django-import-export for the editorial admin.
+    """django-import-export's buttons and exports for the editorial admin; imports go
+    through the bulk import service (editorial.admin.table_importing).
 
     Staff only and permission-checked (``editorial.import_<model>`` /
-    ``export_<model>``); CSV in UTF-8 or GB18030; the confirm step imports the whole
-    file in one transaction and, if any row fails then, saves nothing and says which.
+    ``export_<model>``); CSV in UTF-8 or GB18030; the preview validates the whole file
+    and the confirm writes it in one transaction, all or nothing.
     """
 
     import_formats = [CSVImportFormat, XLSXImportFormat]
@@ -383,37 +383,31 @@ class BulletinImportExportMixin(ImportExportMixin):
         else:
             super().add_data_read_fail_error_to_form(form, e)
 
+    def get_urls(self):
+        from django.urls import path
+
+        from editorial.admin.table_importing import job_view
+
+        opts = self.model._meta
+        return [
+            path(
+                "import/job/<int:job_id>/",
+                self.admin_site.admin_view(lambda request, job_id: job_view(self, request, job_id)),
+                name=f"{opts.app_label}_{opts.model_name}_import_job",
+            ),
+        ] + super().get_urls()
+
     def import_action(self, request, **kwargs):
-        # Writing the upload to the temporary store happens outside the library's own
-        # error handling; a store that cannot be reached is a message, not a 500.
-        try:
-            return super().import_action(request, **kwargs)
-        except ImportFileRefused as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(self._import_url())
+        # Upload and preview through the bulk import service, not the library's dry run.
+        from editorial.admin.table_importing import import_view
+
+        return import_view(self, request)
 
     def process_import(self, request, **kwargs):
-        try:
-            return super().process_import(request, **kwargs)
-        except ImportFileRefused as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(self._import_url())
+        # The confirm writes what the preview validated (kept on an ImportJob).
+        from editorial.admin.table_importing import confirm_view
 
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            # The resource rolled the whole file back; say so instead of "finished".
-            from editorial.resources import describe_problems
-
-            problems = describe_problems(result)
-            messages.error(
-                request,
-                _("Nothing was imported: %(count)s row(s) failed when the file was saved.")
-                % {"count": len(problems)},
-            )
-            for problem in problems[:20]:
-                messages.error(request, str(problem))
-            return HttpResponseRedirect(self._import_url())
-        return super().process_result(result, request)
+        return confirm_view(self, request)
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         # The library passes native types only to its own binary format classes; ours

@@ -7,21 +7,22 @@ which also refuses withdrawn issues), a figure's image is public while its issue
 Anything else is a 404, so the path of a rejected upload or a withdrawn issue's file
 tells an outsider nothing.
 
-With ``MEDIA_ACCEL_REDIRECT_PREFIX`` set (for example ``/protected-media/``) the answer
-is an ``X-Accel-Redirect`` for nginx to send the file itself; otherwise it is streamed.
+How the bytes leave (a signed bucket redirect, ``X-Accel-Redirect`` for nginx, or a
+stream) is editorial.file_serving's choice, as for every download.
 """
 
 from __future__ import annotations
 
-import mimetypes
+import posixpath
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.views.decorators.http import require_safe
 
+from editorial.file_serving import stored_file_response
 from editorial.models import ExportJob, Figure, ImportJob, Rendition
+from editorial.services.access import may_read_in_full, reader_for_request
 
 
 def _owner(name: str):
@@ -30,7 +31,7 @@ def _owner(name: str):
         row = model.objects.filter(file=name).first()
         if row is not None:
             return model, row
-    row = Figure.objects.filter(image=name).select_related("article__issue").first()
+    row = Figure.objects.filter(image=name).select_related("article__issue__bulletin").first()
     if row is not None:
         return Figure, row
     return None, None
@@ -55,18 +56,15 @@ def stored_file(request, name: str):
     model, row = _owner(name)
     if model is None or not default_storage.exists(name):
         raise Http404
+    if model is Figure and not may_read_in_full(reader_for_request(request), row.article.issue):
+        raise Http404  # a subscriber-only issue's figure: as for any refused stored file
     if not _may_read(request.user, model, row):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise Http404
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    prefix = getattr(settings, "MEDIA_ACCEL_REDIRECT_PREFIX", "")
-    if prefix:
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + name
-    else:
-        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
-        response.block_size = 512 * 1024
+    response = stored_file_response(
+        request, name, storage=default_storage, filename=posixpath.basename(name), attachment=False
+    )
     # Stored HTML (renditions, uploads) must not run as a page of this site.
     response["Content-Security-Policy"] = "sandbox"
     response["X-Content-Type-Options"] = "nosniff"

@@ -10,7 +10,10 @@ Blocks are plain dicts with a ``type``:
 
 - ``paragraph``  ``{"runs": [{"text", "bold", "italic", "link", "script"}]}``
 - ``subheading`` ``{"text", "kicker", "level"}``
-- ``figure``     ``{"caption", "source", "image_data_uri", "chart"}``
+- ``figure``     ``{"caption", "source", "image_data_uri", "chart", "number", "label"}``:
+  ``number``/``label`` ("图3") are set per issue by ``issue_render_data`` (None and ""
+  elsewhere), and a figure row's caption loses the number it may carry ("图3 收入" →
+  "收入") so that an issue's numbering is the only one printed.
 - ``table``      ``{"rows": [[str]], "header": bool}``
 - ``list``       ``{"ordered": bool, "items": [[run, …], …]}``
 
@@ -60,6 +63,7 @@ LABELS: dict[str, dict[str, str]] = {
         "volume_year": "{volume}年",
         "volume": "第{volume}卷",
         "end_mark": "（本期完）",
+        "figure_number": "图{n}",
     },
     "en": {
         "contents": "Contents",
@@ -78,6 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
         "volume_year": "{volume}",
         "volume": "Vol. {volume}",
         "end_mark": "— End of issue —",
+        "figure_number": "Figure {n}",
     },
 }
 
@@ -359,6 +364,21 @@ def _runs_text(runs: Iterable[dict]) -> str:
     return "".join(run["text"] for run in runs).strip()
 
 
+# A number the caption carries itself ("图3 ", "图 2-1：", "Figure 4. "): the renditions
+# number figures per issue, so an imported number would print twice or disagree.
+_CAPTION_NUMBER = re.compile(
+    r"^\s*(?:图|圖|Figure|Fig\.)\s*[0-9０-９]+(?:\s*[-－.．]\s*[0-9０-９]+)?\s*[：:、.．]?\s*",
+    re.I,
+)
+
+
+def caption_text(caption: str) -> str:
+    """The caption without the figure number it may start with."""
+    text = (caption or "").strip()
+    stripped = _CAPTION_NUMBER.sub("", text, count=1)
+    return stripped if stripped else text
+
+
 def figure_block(
     *, caption: str = "", source: str = "", image_data_uri: str | None = None,
     chart: bool = False, **_ignored,
@@ -369,7 +389,26 @@ def figure_block(
         "source": source or "",
         "image_data_uri": image_data_uri or None,
         "chart": chart,
+        "number": None,
+        "label": "",
     }
+
+
+def number_figures(sections: Iterable[dict], labels: Mapping[str, str]) -> int:
+    """Number the figures of an issue in reading order (图1, 图2 …); returns how many.
+
+    Only figures that show something are numbered: a caption the body carries without
+    a figure row (``<figure><figcaption>``) is text, not a figure.
+    """
+    count = 0
+    for section in sections:
+        for article in section["articles"]:
+            for block in article["blocks"]:
+                if block["type"] == "figure" and block["image_data_uri"]:
+                    count += 1
+                    block["number"] = count
+                    block["label"] = labels["figure_number"].format(n=count)
+    return count
 
 
 def html_to_blocks(html: str, figures: Mapping[int, Mapping[str, Any]] | None = None) -> list[dict]:
@@ -439,16 +478,107 @@ def figure_image_data_uri(figure) -> str | None:
     return data_uri(content, name=figure.image.name)
 
 
-def article_figures(article) -> dict[int, dict]:
-    """Figure.position → the figure as data (uses a prefetched ``figures`` if present)."""
+def indicator_series(indicator_ids: Iterable[int], *, issue) -> dict[int, list]:
+    """indicator id → its confirmed metrics up to ``issue`` (published issues, and this
+    one), oldest first: the series a chart of this issue draws. One query.
+
+    Only values every reader of this issue may read: from issues open to the public, and,
+    when this issue is for subscribers only, from its own bulletin's issues too (its
+    readers subscribe to the bulletin). A public issue's chart never shows a value from a
+    subscriber-only one.
+    """
+    from django.db.models import Q
+
+    from editorial.models import Metric
+    from editorial.services.access import ANONYMOUS, full_text_issue_q, is_subscriber_only
+    from editorial.workflow import ISSUE_PUBLIC_STATES
+
+    wanted = set(indicator_ids)
+    series: dict[int, list] = defaultdict(list)
+    if not wanted:
+        return series
+    readable = full_text_issue_q(ANONYMOUS, prefix="issue__")
+    if is_subscriber_only(issue):
+        readable |= Q(issue__bulletin_id=issue.bulletin_id)
+    for metric in (
+        Metric.objects.filter(
+            indicator_id__in=wanted,
+            status=Metric.Status.CONFIRMED,
+            issue__issue_date__lte=issue.issue_date,
+        )
+        .filter(Q(issue=issue) | (Q(issue__state__in=ISSUE_PUBLIC_STATES) & readable))
+        .order_by("period_end", "issue__issue_date", "id")
+    ):
+        series[metric.indicator_id].append(metric)
+    return series
+
+
+def chart_figure_data(
+    indicator, metrics: Iterable, *, labels: Mapping[str, str], unit: str = "",
+    caption: str = "", source: str = "",
+) -> dict | None:
+    """An indicator's chart as figure data, or None when the series has fewer than two
+    values (one value is a sentence, not a chart)."""
+    from editorial.charts import indicator_chart_svg
+
+    points = chart_points(metrics)
+    if len(points) < 2:
+        return None
+    svg = stable_chart_ids(
+        indicator_chart_svg(points, title=indicator.name, unit=indicator.unit or unit)
+    )
+    if not source:
+        source = (
+            labels["chart_source"].format(source=indicator.source)
+            if indicator.source
+            else labels["chart_source_default"]
+        )
     return {
-        figure.position: {
-            "caption": figure.caption,
+        "caption": caption or labels["chart_caption"].format(name=indicator.name),
+        "source": source,
+        "image_data_uri": data_uri(svg.encode("utf-8"), mime="image/svg+xml"),
+        "chart": True,
+    }
+
+
+def figure_data(figure, *, series: Mapping[int, list], labels: Mapping[str, str]) -> dict | None:
+    """What a Figure row shows: its indicator's chart, or its image. None when it has
+    neither (the readiness gates keep such an issue from being published) or its
+    indicator has too few values for a chart: a caption alone is not printed."""
+    if figure.indicator_id:
+        data = chart_figure_data(
+            figure.indicator, series.get(figure.indicator_id, ()), labels=labels,
+            caption=caption_text(figure.caption), source=figure.source_line,
+        )
+        if data is None:
+            logger.warning("Figure %s: indicator %s has too few values for a chart",
+                           figure.pk, figure.indicator_id)
+        return data
+    if figure.image:
+        return {
+            "caption": caption_text(figure.caption),
             "source": figure.source_line,
             "image_data_uri": figure_image_data_uri(figure),
         }
-        for figure in article.figures.all()
-    }
+    return None
+
+
+def article_figures(article, *, series: Mapping[int, list] | None = None,
+                    labels: Mapping[str, str] | None = None) -> dict[int, dict]:
+    """Figure.position → the figure as data, for the figures that show something (uses a
+    prefetched ``figures`` if present; ``series`` from ``indicator_series``)."""
+    figures = list(article.figures.all())
+    if series is None:
+        wanted = {figure.indicator_id for figure in figures if figure.indicator_id}
+        series = indicator_series(wanted, issue=article.issue) if wanted else {}
+    if labels is None:
+        labels = labels_for(article.issue.bulletin.language) if series else LABELS["zh-hans"]
+    shown = {}
+    for figure in figures:
+        data = figure_data(figure, series=series, labels=labels)
+        if data is not None:
+            shown[figure.position] = data
+    return shown
 
 
 def article_blocks(article) -> list[dict]:
@@ -501,64 +631,35 @@ def stable_chart_ids(svg: str) -> str:
     return _CHART_ID.sub(f"chart-{digest}", svg)
 
 
-def _key_figure_charts(issue, labels) -> dict[int, list[dict]]:
-    """article id → chart figure blocks for the indicators its confirmed metrics quote.
-
-    Two queries: the issue's confirmed metrics, then the series of those indicators up
-    to this issue (published issues, and this one).
-    """
-    from django.db.models import Q
-
-    from editorial.charts import indicator_chart_svg
+def _quoted_metrics(issue) -> list:
+    """The issue's confirmed key figures quoted by an article (one query)."""
     from editorial.models import Metric
-    from editorial.workflow import ISSUE_PUBLIC_STATES
 
-    quoted = list(
+    return list(
         Metric.objects.filter(issue=issue, status=Metric.Status.CONFIRMED, article__isnull=False)
         .select_related("indicator")
         .order_by("article_id", "indicator__name", "id")
     )
-    if not quoted:
-        return {}
-    indicators = {metric.indicator_id: metric.indicator for metric in quoted}
-    series: dict[int, list] = defaultdict(list)
-    for metric in (
-        Metric.objects.filter(
-            indicator_id__in=indicators,
-            status=Metric.Status.CONFIRMED,
-            issue__issue_date__lte=issue.issue_date,
-        )
-        .filter(Q(issue=issue) | Q(issue__state__in=ISSUE_PUBLIC_STATES))
-        .order_by("period_end", "issue__issue_date", "id")
-    ):
-        series[metric.indicator_id].append(metric)
 
+
+def _key_figure_charts(
+    quoted: list, series: Mapping[int, list], labels, *, shown_by_figures: set[int]
+) -> dict[int, list[dict]]:
+    """article id → chart figure blocks for the indicators its confirmed metrics quote:
+    each indicator once, with the first article that quotes it, unless a figure of the
+    issue already shows its chart."""
     charts: dict[int, list[dict]] = defaultdict(list)
-    charted: set[int] = set()
+    charted: set[int] = set(shown_by_figures)
     for metric in quoted:
-        indicator = indicators[metric.indicator_id]
+        indicator = metric.indicator
         if indicator.pk in charted:
-            continue  # each indicator once, with the first article that quotes it
-        points = chart_points(series[indicator.pk])
-        if len(points) < 2:
-            continue  # one value is a sentence, not a chart
+            continue
+        data = chart_figure_data(indicator, series.get(indicator.pk, ()), labels=labels,
+                                 unit=metric.unit)
+        if data is None:
+            continue
         charted.add(indicator.pk)
-        svg = stable_chart_ids(
-            indicator_chart_svg(points, title=indicator.name, unit=indicator.unit or metric.unit)
-        )
-        source = (
-            labels["chart_source"].format(source=indicator.source)
-            if indicator.source
-            else labels["chart_source_default"]
-        )
-        charts[metric.article_id].append(
-            figure_block(
-                caption=labels["chart_caption"].format(name=indicator.name),
-                source=source,
-                image_data_uri=data_uri(svg.encode("utf-8"), mime="image/svg+xml"),
-                chart=True,
-            )
-        )
+        charts[metric.article_id].append(figure_block(**data))
     return charts
 
 
@@ -584,20 +685,37 @@ def issue_render_data(issue) -> dict:
                 queryset=Article.objects.filter(issue=issue)
                 .order_by("position", "id")
                 .prefetch_related(
-                    Prefetch("figures", queryset=Figure.objects.order_by("position", "id"))
+                    Prefetch(
+                        "figures",
+                        queryset=Figure.objects.select_related("indicator").order_by(
+                            "position", "id"
+                        ),
+                    )
                 ),
                 to_attr="issue_articles",
             )
         )
     )
-    charts = _key_figure_charts(issue, labels)
+    sections = [section for section in sections if section.issue_articles]
+    # One series query for the charts figures show and the key figures articles quote.
+    figure_indicators = {
+        figure.indicator_id
+        for section in sections
+        for article in section.issue_articles
+        for figure in article.figures.all()
+        if figure.indicator_id
+    }
+    quoted = _quoted_metrics(issue)
+    series = indicator_series(
+        figure_indicators | {metric.indicator_id for metric in quoted}, issue=issue
+    )
+    charts = _key_figure_charts(quoted, series, labels, shown_by_figures=figure_indicators)
     section_data = []
     for section in sections:
-        if not section.issue_articles:
-            continue
         articles = []
         for article in section.issue_articles:
-            blocks = article_blocks(article) + charts.get(article.pk, [])
+            figures = article_figures(article, series=series, labels=labels)
+            blocks = html_to_blocks(article.body, figures) + charts.get(article.pk, [])
             articles.append(
                 {
                     "id": article.pk,
@@ -623,6 +741,7 @@ def issue_render_data(issue) -> dict:
             }
         )
 
+    number_figures(section_data, labels)
     number_label = issue_number_label(number=issue.number, volume=issue.volume, labels=labels)
     return {
         "version": RENDER_DATA_VERSION,
@@ -635,6 +754,7 @@ def issue_render_data(issue) -> dict:
             if bulletin.publisher_name
             else "",
             "copyright": bulletin.copyright_line,
+            "sections_start_new_page": bulletin.sections_start_new_page,
         },
         "issue": {
             "id": issue.pk,

@@ -20,22 +20,21 @@ and the library's sequence reset after an import (which rewinds the id sequence 
 concurrent import, see django-import-export #2166) is skipped: ids come from the
 sequence and are never in the files.
 
-``import_table`` is the one way in for scripts and tests; the admin (through
-``editorial.import_formats.BulletinImportExportMixin``) runs the same resources with the
-same rules, its preview being the validation pass.
+Imports go through ``editorial.table_imports``: the whole file validated in memory,
+then written in bulk in one transaction; ``import_table`` here takes a resource class
+for the table's name. The resources below serve the admin's exports (and the library's
+own import path, kept as the baseline the import bench measures against), and keep the
+same rules when used directly: all or nothing, a per-table advisory lock, no sequence
+reset.
 """
 
 from __future__ import annotations
 
 import re
 import time
-import unicodedata
 import zlib
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import connections, models
 from django.utils.text import slugify
@@ -44,7 +43,7 @@ from django.utils.translation import override
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
-from editorial.import_formats import ImportFileRefused, read_csv_table, read_xlsx_table
+from editorial.import_formats import ImportFileRefused
 from editorial.models import (
     Article,
     Indicator,
@@ -56,80 +55,38 @@ from editorial.models import (
     Tag,
 )
 from editorial.sanitising import sanitise_body_html
-from editorial.services.errors import ImportRefused, PermissionRefused
-from editorial.services.exporting import plain_decimal, stream_csv
+from editorial.services.exporting import plain_decimal
+from editorial.table_imports.cells import (
+    DATE_FORMATS,
+    clean_text,
+    is_blank,
+    key_part,
+    parse_date,
+    parse_decimal,
+)
+from editorial.table_imports.service import (
+    RowProblem,
+    TableImportRefused,
+    TableImportReport,
+    is_xlsx_upload,
+    problems_csv,
+    read_table,
+)
+from editorial.table_imports.service import import_table as bulk_import_table
 from editorial.workflow import ISSUE_EDITABLE_STATES, ArticleState
+
+__all__ = [
+    "DATE_FORMATS", "RowProblem", "TableImportRefused", "TableImportReport", "import_table",
+    "is_xlsx_upload", "parse_date", "parse_decimal", "problems_csv", "read_table",
+]
 
 # How long an import waits for another import into the same table to finish.
 IMPORT_LOCK_WAIT_SECONDS = 120
 
 
-# --- Reading cells --------------------------------------------------------------------
+# --- Reading cells (editorial.table_imports.cells) -------------------------------------
 
-
-def clean_text(value) -> str:
-    """A cell as trimmed text; spreadsheet numbers like 3.0 read as "3"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return unicodedata.normalize("NFC", str(value)).strip()
-
-
-def is_blank(value) -> bool:
-    return clean_text(value) == ""
-
-
-def parse_decimal(value) -> Decimal | None:
-    """Numbers as editors type them: ``65,360``, ``１２.５``, ``12.5%``; blank is None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    text = re.sub(r"[\s,\u00a0]", "", text).removesuffix("%")
-    if text in {"", "-", "—", "--"}:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise ValueError(_("“%(value)s” is not a number.") % {"value": clean_text(value)})
-    return number
-
-
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
-
-
-def parse_date(value) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = clean_text(value)
-    if not text:
-        return None
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(_("“%(value)s” is not a date; write it as 2020-12-31.") % {"value": text})
-
-
-def _key_part(value) -> str:
-    """A key cell normalised the way lookups see it (so 3, "3" and "3.0" are one key)."""
-    text = unicodedata.normalize("NFKC", clean_text(value))
-    if re.fullmatch(r"\d+\.0+", text):
-        text = text.split(".")[0]
-    return text
+_key_part = key_part
 
 
 # --- Widgets --------------------------------------------------------------------------
@@ -790,33 +747,8 @@ TABLE_RESOURCES: dict[str, type[NaturalKeyResource]] = {
 # --- Reports --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    """One reason a file cannot be imported. ``row`` counts data rows from 1 (the admin's
-    "line number"); the spreadsheet line is ``row + 1`` because of the header."""
-
-    row: int | None
-    column: str
-    message: str
-
-    @property
-    def line(self) -> int | None:
-        return None if self.row is None else self.row + 1
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        if self.column:
-            return _("Row %(row)s (line %(line)s), %(column)s: %(message)s") % {
-                "row": self.row, "line": self.line, "column": self.column, "message": self.message
-            }
-        return _("Row %(row)s (line %(line)s): %(message)s") % {
-            "row": self.row, "line": self.line, "message": self.message
-        }
-
-
 def describe_problems(result, resource: resources.Resource | None = None) -> list[RowProblem]:
-    """Every base error, invalid row and failed row of an import result, in row order."""
+    """Every base error, invalid row and failed row of a library import result, in row order."""
     columns = {}
     if resource is not None:
         columns = {f.attribute: f.column_name for f in resource.fields.values() if f.attribute}
@@ -840,52 +772,7 @@ def _error_text(error) -> str:
     return str(error) or error.__class__.__name__
 
 
-def problems_csv(problems: list[RowProblem]) -> bytes:
-    """The problems as a CSV an editor can open next to the file (UTF-8 with BOM)."""
-    rows = ((p.row or "", p.line or "", p.column, p.message) for p in problems)
-    return b"".join(stream_csv(headers=["row", "line", "column", "message"], rows=rows))
-
-
 # --- The service ----------------------------------------------------------------------
-
-
-@dataclass
-class TableImportReport:
-    table: str
-    rows: int
-    new: int = 0
-    updated: int = 0
-    skipped: int = 0
-    dry_run: bool = False
-    problems: list[RowProblem] = field(default_factory=list)
-
-
-class TableImportRefused(ImportRefused):
-    """Nothing was imported; ``problems`` lists every bad row."""
-
-    def __init__(self, message, *, problems: list[RowProblem], code: str = "invalid-rows"):
-        super().__init__(message, code=code)
-        self.problems = problems
-
-
-def is_xlsx_upload(file_name: str, data: bytes) -> bool:
-    return data.startswith(b"PK\x03\x04") or file_name.lower().endswith(".xlsx")
-
-
-def read_table(*, data: bytes, file_name: str = ""):
-    """A tablib Dataset from CSV (UTF-8 or GB18030) or XLSX bytes, or ImportRefused."""
-    if len(data) > settings.BULLETIN_IMPORT_MAX_BYTES:
-        raise ImportRefused(
-            _("The file is too large (at most %(size)s MB).")
-            % {"size": settings.BULLETIN_IMPORT_MAX_BYTES // (1024 * 1024)},
-            code="too-large",
-        )
-    try:
-        if is_xlsx_upload(file_name, data):
-            return read_xlsx_table(data)
-        return read_csv_table(data)
-    except ImportFileRefused as exc:
-        raise ImportRefused(str(exc), code="unreadable") from exc
 
 
 def import_table(
@@ -896,45 +783,13 @@ def import_table(
     file_name: str = "",
     dry_run: bool = False,
 ) -> TableImportReport:
-    """Import a CSV or XLSX table, all or nothing.
+    """Import a CSV or XLSX table, all or nothing, through the bulk import service.
 
-    Checks the user's ``import_<model>`` permission (staff only), validates the whole
-    file in a rolled-back pass, then writes it in one transaction. Raises
-    PermissionRefused, ImportRefused (unreadable file) or TableImportRefused (bad rows,
-    each with its row number and reason); in every such case nothing is saved.
+    ``resource_class`` names the table (its model); the rows are validated whole and
+    written in bulk by ``editorial.table_imports.service.import_table``, which the admin
+    uses too. The resources themselves serve the admin's exports.
     """
-    opts = resource_class._meta.model._meta
-    if not (
-        user is not None
-        and user.is_active
-        and user.is_staff
-        and user.has_perm(f"{opts.app_label}.import_{opts.model_name}")
-    ):
-        raise PermissionRefused(
-            _("You may not import %(models)s.") % {"models": opts.verbose_name_plural}
-        )
-    dataset = read_table(data=data, file_name=file_name)
-    if not len(dataset):
-        raise ImportRefused(_("The file has no rows below its header row."), code="empty")
-
-    # One pass in one transaction: NaturalKeyResource.import_data rolls the whole file
-    # back when any row is bad, so every row is validated and nothing is half-saved.
-    resource = resource_class()
-    result = resource.import_data(dataset, dry_run=dry_run, user=user, file_name=file_name)
-    problems = describe_problems(result, resource)
-    if problems:
-        rows_with_problems = len({p.row for p in problems})
-        raise TableImportRefused(
-            _("Nothing was imported: %(bad)s of %(total)s rows have problems.")
-            % {"bad": rows_with_problems, "total": len(dataset)},
-            problems=problems,
-        )
-    totals = result.totals
-    return TableImportReport(
-        table=opts.model_name,
-        rows=len(dataset),
-        new=totals[RowResult.IMPORT_TYPE_NEW],
-        updated=totals[RowResult.IMPORT_TYPE_UPDATE],
-        skipped=totals[RowResult.IMPORT_TYPE_SKIP],
-        dry_run=dry_run,
+    return bulk_import_table(
+        table=resource_class._meta.model._meta.model_name, data=data, user=user,
+        file_name=file_name, dry_run=dry_run,
     )

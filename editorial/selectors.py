@@ -4,6 +4,10 @@ Every public view, feed, sitemap and download goes through these functions so th
 "only what is published" rule lives in one place: an issue is public when its state is
 in ``ISSUE_PUBLIC_STATES`` (published, with ``published_at`` set); its articles, figures,
 metrics and renditions are public with it and never otherwise.
+
+How much of a published issue a reader gets (subscriber-only issues) is decided by
+editorial.services.access; the selectors that list full text or data take the ``reader``
+and ask it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from editorial import search
@@ -25,6 +29,12 @@ from editorial.models import (
     Metric,
     Rendition,
     Section,
+)
+from editorial.services.access import (
+    ANONYMOUS,
+    Reader,
+    full_text_bulletin_ids,
+    full_text_issue_q,
 )
 from editorial.workflow import ISSUE_PUBLIC_STATES
 
@@ -226,12 +236,17 @@ def get_public_rendition(*, bulletin_slug: str, number: int, kind: str) -> Rendi
 # --- Metrics and indicators ------------------------------------------------------------------
 
 
-def public_metrics() -> QuerySet[Metric]:
-    return Metric.objects.filter(
+def public_metrics(*, reader: Reader | None = None) -> QuerySet[Metric]:
+    """Confirmed metrics of published issues; with a ``reader``, only of the issues that
+    reader may read in full. Without one, the caller has checked the issue itself."""
+    metrics = Metric.objects.filter(
         issue__state__in=ISSUE_PUBLIC_STATES,
         issue__published_at__isnull=False,
         status=Metric.Status.CONFIRMED,
     ).select_related("issue__bulletin", "article", "indicator")
+    if reader is not None:
+        metrics = metrics.filter(full_text_issue_q(reader, prefix="issue__"))
+    return metrics
 
 
 def issue_key_figures(issue: Issue) -> list[Metric]:
@@ -244,24 +259,25 @@ def issue_key_figures(issue: Issue) -> list[Metric]:
     )
 
 
-def public_indicators() -> QuerySet[Indicator]:
-    """Confirmed indicators with at least one public value."""
+def public_indicators(*, reader: Reader = ANONYMOUS) -> QuerySet[Indicator]:
+    """Confirmed indicators with at least one value the reader may see."""
     return Indicator.objects.filter(confirmed=True).filter(
-        Exists(public_metrics().filter(indicator=OuterRef("pk")))
+        Exists(public_metrics(reader=reader).filter(indicator=OuterRef("pk")))
     )
 
 
-def get_public_indicator(slug: str) -> Indicator:
+def get_public_indicator(slug: str, *, reader: Reader = ANONYMOUS) -> Indicator:
     try:
-        return public_indicators().get(slug=slug)
+        return public_indicators(reader=reader).get(slug=slug)
     except Indicator.DoesNotExist as exc:
         raise Http404("No such indicator") from exc
 
 
-def indicator_series(indicator: Indicator) -> list[Metric]:
-    """An indicator's public values in period order, each with its article. One query."""
+def indicator_series(indicator: Indicator, *, reader: Reader = ANONYMOUS) -> list[Metric]:
+    """An indicator's values the reader may see, in period order, each with its article.
+    One query."""
     return list(
-        public_metrics()
+        public_metrics(reader=reader)
         .filter(indicator=indicator)
         .defer(*(f"article__{name}" for name in ("body", *HEAVY_ARTICLE_FIELDS)))
         .order_by("period_end", "issue__issue_date", "id")
@@ -283,17 +299,35 @@ class PublicArticleSearch:
     """The published articles matching a query: title hits first, then newest issue
     first. Countable and sliceable, for Paginator.
 
+    Titles are open to everyone; a match in the rest of an article counts only where the
+    ``reader`` may read its issue in full, so a search tells nobody what a
+    subscriber-only text says.
+
     Counting every hit of a very common word would read every matching article, so the
     count stops at ``cap``: beyond it the page says "more than N" and offers no pages
     past the cap. On PostgreSQL both the count and a page are bounded queries (see
     editorial.search); elsewhere a plain substring filter stands in.
     """
 
-    def __init__(self, query: search.ParsedQuery, filters: SearchFilters | None = None, *, cap: int = 1000):
+    def __init__(
+        self,
+        query: search.ParsedQuery,
+        filters: SearchFilters | None = None,
+        *,
+        cap: int = 1000,
+        reader: Reader = ANONYMOUS,
+    ):
         self.query = query
         self.filters = filters or SearchFilters()
         self.cap = cap
+        self.reader = reader
         self._count: int | None = None
+        self._full_text: tuple | bool | None = False  # False: not worked out yet
+
+    def _full_text_ids(self):
+        if self._full_text is False:
+            self._full_text = full_text_bulletin_ids(self.reader)
+        return self._full_text
 
     def _filter_values(self) -> dict:
         f = self.filters
@@ -302,6 +336,7 @@ class PublicArticleSearch:
             "section_id": f.section.pk if f.section else None,
             "date_from": f.date_from,
             "date_to": f.date_to,
+            "full_text": self._full_text_ids(),
         }
 
     def _fallback_queryset(self) -> QuerySet[Article]:
@@ -315,7 +350,12 @@ class PublicArticleSearch:
             articles = articles.filter(issue__issue_date__gte=f.date_from)
         if f.date_to is not None:
             articles = articles.filter(issue__issue_date__lte=f.date_to)
-        return search.filter_articles(articles, self.query).order_by(
+        matching = search.filter_articles(articles, self.query)
+        if not self.reader.is_staff:
+            matching = matching.filter(
+                Q(title_hit=True) | full_text_issue_q(self.reader, prefix="issue__")
+            )
+        return matching.order_by(
             "-title_hit", "-issue__issue_date", "-issue__number", "section__position", "position", "pk"
         )
 
@@ -360,10 +400,15 @@ class PublicArticleSearch:
 
 
 def search_public_articles(
-    query: search.ParsedQuery, filters: SearchFilters | None = None, *, cap: int = 1000
+    query: search.ParsedQuery,
+    filters: SearchFilters | None = None,
+    *,
+    cap: int = 1000,
+    reader: Reader = ANONYMOUS,
 ) -> PublicArticleSearch:
-    """Published articles matching the query (see PublicArticleSearch)."""
-    return PublicArticleSearch(query, filters, cap=cap)
+    """Published articles matching the query, as the reader may find them (see
+    PublicArticleSearch)."""
+    return PublicArticleSearch(query, filters, cap=cap, reader=reader)
 
 
 def search_sections() -> list[Section]:

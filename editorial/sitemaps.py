@@ -1,6 +1,8 @@
 """sitemap.xml: an index over bulletins, sections, issues, articles and indicators.
 
-Only published issues and their articles are listed. Django pages each sitemap at
+Only published issues and their articles are listed, as the public sees them
+(editorial.services.access): a subscriber-only issue's page (cover and contents) is
+listed, its articles (open only in their first paragraph) are not. Django pages each sitemap at
 50,000 URLs, so a large archive simply gets more pages in the index.
 """
 
@@ -11,6 +13,7 @@ from django.urls import reverse
 
 from editorial import selectors
 from editorial.models import Bulletin, Section
+from editorial.services.access import ANONYMOUS, full_text_issue_q
 
 
 class BulletinSitemap(Sitemap):
@@ -52,6 +55,7 @@ class ArticleSitemap(Sitemap):
     def items(self):
         return (
             selectors.public_articles()
+            .filter(full_text_issue_q(ANONYMOUS, prefix="issue__"))
             .select_related(None)
             .select_related("issue__bulletin")
             .order_by("pk")
@@ -67,7 +71,7 @@ class IndicatorSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return selectors.public_indicators().order_by("pk")
+        return selectors.public_indicators(reader=ANONYMOUS).order_by("pk")
 
 
 SITEMAPS = {

@@ -1,8 +1,9 @@
 """The subscriber's page, signed downloads and unsubscribing — no password, signed links.
 
 Thin: every check of a link and every change goes through editorial.services.delivery.
-Pages speak the subscriber's language, are never cached, and send no Referer (the
-link's token is in the URL).
+Pages speak the subscriber's language, are never cached, and send no Referer to other
+sites (the link's token is in the URL). Opening the page link signs the subscriber in to
+the site too (editorial.services.signing_in), so its issue links open in full.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django import forms
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from editorial.models import Metric, Rendition, Subscription
-from editorial.services import delivery
+from editorial.file_serving import stored_file_response
+from editorial.models import AccessLogEntry, Metric, Rendition, Subscription
+from editorial.services import delivery, signing_in
+from editorial.services.access import Reader, is_subscriber_only, record_access
 from editorial.services.delivery import LinkRefused
 from editorial.services.errors import ServiceError
+from editorial.services.signing_in import SignInRefused
 
 REFUSAL_STATUS = {"invalid": 404, "expired": 410, "revoked": 403, "gone": 404}
 ISSUES_SHOWN = 24
@@ -28,7 +32,9 @@ ISSUES_SHOWN = 24
 
 def _private(response):
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL: other sites never see it. Not "no-referrer": with it
+    # browsers send "Origin: null" on the page's own forms, which CSRF checking refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -105,6 +111,16 @@ def subscriber_page(request, token: str):
         subscriber = delivery.subscriber_from_page_token(token)
     except LinkRefused as error:
         return _refused(request, error, token=token)
+    # The page link was mailed to this subscriber: opening it signs them in to the site
+    # too (taking a seat), so the issue links on the page open in full.
+    sign_in_refusal = ""
+    if request.method == "GET" and signing_in.signed_in_subscriber_id(request) != subscriber.pk:
+        try:
+            signing_in.sign_in_from_delivery_link(subscriber=subscriber)
+        except SignInRefused as error:
+            sign_in_refusal = str(error)
+        else:
+            signing_in.open_session(request, subscriber)
     subscriptions = list(
         subscriber.subscriptions.select_related("bulletin").order_by("bulletin__name")
     )
@@ -153,6 +169,7 @@ def subscriber_page(request, token: str):
                 "entries": entries,
                 "done": request.GET.get("done", ""),
                 "link_days": delivery.link_max_age().days,
+                "sign_in_refusal": sign_in_refusal,
             },
             status=400 if errors or any(e["form"].errors for e in entries) else 200,
         )
@@ -165,6 +182,13 @@ def download(request, token: str):
     except LinkRefused as error:
         return _refused(request, error, token=token)
     issue, stem = grant.issue, delivery.issue_file_stem(grant.issue)
+    if is_subscriber_only(issue):
+        subscriber = grant.subscription.subscriber
+        record_access(
+            Reader(subscriber=subscriber, organisation=subscriber.organisation),
+            channel=AccessLogEntry.Channel.DOWNLOAD, resource=f"e-mail link:{grant.kind}",
+            issue=issue,
+        )
     if grant.kind == "metrics":
         with translation.override(grant.subscription.subscriber.language):
             workbook = delivery.metrics_workbook(issue=issue, subscription=grant.subscription)
@@ -182,17 +206,13 @@ def download(request, token: str):
                 status=404,
             )
         return _private(response)
-    try:
-        handle = rendition.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("rendition file missing") from exc
     if grant.kind == "pdf":
-        response = FileResponse(handle, as_attachment=True, filename=f"{stem}.pdf",
-                                content_type="application/pdf")
+        response = stored_file_response(request, rendition.file, filename=f"{stem}.pdf",
+                                        attachment=True, content_type="application/pdf")
     else:
         # Named from the issue: the stored file's name is not the subscriber's business.
-        response = FileResponse(handle, filename=f"{stem}.html",
-                                content_type="text/html; charset=utf-8")
+        response = stored_file_response(request, rendition.file, filename=f"{stem}.html",
+                                        attachment=False, content_type="text/html; charset=utf-8")
         # The rendition is self-contained; it may not load or run anything.
         response["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"

@@ -46,7 +46,8 @@ def render_issue_rendition(self, rendition_id: int, force: bool = False) -> str:
             return self.apply(
                 args=(rendition_id,), kwargs={"force": force}, retries=self.request.retries + 1
             ).result
-        countdown = rendering.retry_delay(self.request.retries) + random.randint(0, 5)
+        # Jitter (bandit B311 reviewed).
+        countdown = rendering.retry_delay(self.request.retries) + random.randint(0, 5)  # nosec B311
         logger.warning("Rendition %s: transient error (%s); retry in %ss", rendition_id, exc, countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
     return outcome.state
@@ -92,6 +93,14 @@ def publish_due_issues() -> list[int]:
     if published:
         logger.info("Published due issues %s", published)
     return published
+
+
+@shared_task(name="editorial.send_notification_digests", acks_late=True)
+def send_notification_digests() -> int:
+    """The daily review digest (NOTIFICATION_DIGEST = "daily"); a no-op before its hour."""
+    from editorial.services.notifying import send_due_digests
+
+    return send_due_digests()
 
 
 # --- Subscriber deliveries ---------------------------------------------------------------
@@ -208,6 +217,22 @@ def parse_import_preview(job_id: int, key: str) -> str:
         raise
 
 
+@shared_task(name="editorial.check_table_import", acks_late=True)
+def check_table_import(job_id: int) -> str:
+    """Validate a big spreadsheet upload for its preview (idempotent: only a pending job)."""
+    from editorial.table_imports.jobs import run_table_check
+
+    return run_table_check(job_id=job_id)
+
+
+@shared_task(name="editorial.write_table_import", acks_late=True)
+def write_table_import(job_id: int) -> str:
+    """Write a confirmed spreadsheet import in bulk (idempotent: only a running job)."""
+    from editorial.table_imports.jobs import run_table_write
+
+    return run_table_write(job_id=job_id)
+
+
 @shared_task(name="editorial.build_issue_bundle", acks_late=True)
 def build_issue_bundle(issue_id: int) -> str | None:
     """Write a published issue's bundle.zip for its current version (idempotent)."""
@@ -223,3 +248,12 @@ def sweep_stored_files() -> dict:
 
     report = sweep()
     return {"uploads": report.uploads, "renditions": report.renditions}
+
+
+@shared_task(name="editorial.send_sign_in_link", acks_late=True)
+def send_sign_in_link(email: str, client_address: str | None = None, next_url: str = "") -> bool:
+    """Mail a subscriber's one-time sign-in link, after the request was answered (the
+    answer is the same for every address; the look-up happens here)."""
+    from editorial.services.signing_in import send_sign_in_link as send
+
+    return send(email=email, client_address=client_address, next_url=next_url)

@@ -1,17 +1,22 @@
 """The public site. Views are thin: selectors decide what may be seen.
 
-Every page answers the same to everyone (no CSRF token, no user name on it), so pages
-are cached whole (editorial.services.caching) and their query count does not grow with
-the number of articles. Unpublished things answer 404, never 403.
+Every page answers the same to every anonymous reader (no CSRF token, no user name on
+it), so pages are cached whole (editorial.services.caching; signed-in readers' pages are
+not) and their query count does not grow with the number of articles. Unpublished
+things answer 404, never 403.
+
+A subscriber-only issue shows everyone its cover, contents, titles and first paragraphs;
+its full text, files and data go to readers ``may_read_in_full`` admits
+(editorial.services.access). A refused download answers 403 with the subscribe panel.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-import mimetypes
 import posixpath
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -19,7 +24,6 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import (
-    FileResponse,
     Http404,
     HttpResponse,
     HttpResponsePermanentRedirect,
@@ -36,8 +40,19 @@ from django.views.decorators.http import require_safe
 
 from editorial import search, selectors
 from editorial.charts import ChartPoint, indicator_chart_svg
-from editorial.models import Article, Bulletin, Issue, Rendition, Section
+from editorial.file_serving import stored_file_response
+from editorial.models import AccessLogEntry, Article, Bulletin, Issue, Rendition, Section
 from editorial.services import exporting
+from editorial.services.access import (
+    ANONYMOUS,
+    Reader,
+    gate_refusal,
+    is_subscriber_only,
+    may_read_in_full,
+    open_blocks,
+    reader_for_request,
+    record_access,
+)
 from editorial.services.caching import cached_public_page
 
 ARCHIVE_PAGE_SIZE = 52  # a year of a weekly bulletin
@@ -73,19 +88,33 @@ def _absolute(path: str) -> str:
 
 
 def _article_body_blocks(article: Article, figures, figure_url) -> list[dict]:
-    """The article body as render blocks (editorial.render_data), figures pointing at
-    their public (or preview) image URL rather than inlined."""
-    from editorial.render_data import html_to_blocks
+    """The article body as render blocks (editorial.render_data), as the renditions set
+    it: an indicator figure is its chart, an image figure points at its public (or
+    preview) URL rather than being inlined, and a figure with neither is not shown."""
+    from editorial.render_data import (
+        figure_data,
+        html_to_blocks,
+        indicator_series,
+        labels_for,
+    )
 
-    by_position = {
-        figure.position: {
-            "caption": figure.caption,
-            "source": figure.source_line,
-            # The block template puts this in <img src>; a URL keeps the page light.
-            "image_data_uri": figure_url(figure) if figure.image else None,
-        }
-        for figure in figures
-    }
+    figures = list(figures)
+    wanted = {figure.indicator_id for figure in figures if figure.indicator_id}
+    series = indicator_series(wanted, issue=article.issue) if wanted else {}
+    labels = labels_for(article.issue.bulletin.language)
+    by_position = {}
+    for figure in figures:
+        if figure.indicator_id:
+            shown = figure_data(figure, series=series, labels=labels)
+        elif figure.image:
+            # The block template puts this in <img src>; a URL keeps the page light. The
+            # page numbers no figures, so the caption keeps the number it was imported with.
+            shown = {"caption": figure.caption, "source": figure.source_line,
+                     "image_data_uri": figure_url(figure)}
+        else:
+            shown = None
+        if shown is not None:
+            by_position[figure.position] = shown
     return html_to_blocks(article.body, by_position)
 
 
@@ -106,6 +135,44 @@ def summary_repeats_text(summary: str, blocks: list[dict]) -> bool:
     wanted = _comparable(summary)
     paragraph = _comparable("".join(run.get("text", "") for run in first.get("runs", [])))
     return bool(wanted) and paragraph.startswith(wanted)
+
+
+# --- Subscriber-only issues ----------------------------------------------------------------
+
+
+def _gate(reader: Reader, issue: Issue) -> dict | None:
+    """What the subscribe panel needs, or None when the reader may read the issue in full."""
+    if may_read_in_full(reader, issue):
+        return None
+    sign_in = reverse("subscriber:sign_in")
+    next_url = issue.get_absolute_url()
+    return {
+        "reason": gate_refusal(reader),
+        "organisation": reader.organisation.name if reader.organisation else "",
+        "sign_in_url": f"{sign_in}?{urlencode({'next': next_url})}",
+    }
+
+
+def refuse_unless_full(request, issue: Issue, *, resource: str):
+    """None when the reader may have the issue's files and data (the read is logged for
+    a subscriber of a subscriber-only issue); else the 403 answer with the panel."""
+    reader = reader_for_request(request)
+    gate = _gate(reader, issue)
+    if is_subscriber_only(issue):
+        record_access(
+            reader, channel=AccessLogEntry.Channel.DOWNLOAD, resource=resource, issue=issue,
+            status_code=403 if gate else 200,
+        )
+    if gate is None:
+        return None
+    response = render(
+        request,
+        "editorial/subscribers_only.html",
+        {"issue": issue, "bulletin": issue.bulletin, "gate": gate, "robots": "noindex, nofollow"},
+        status=403,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -189,11 +256,16 @@ def _issue_exports(issue: Issue, *, has_figures: bool) -> list[dict]:
     return exports
 
 
-def _issue_context(issue: Issue, *, preview_token: str | None = None) -> dict:
+def _issue_context(
+    issue: Issue, *, preview_token: str | None = None, reader: Reader = ANONYMOUS
+) -> dict:
     toc = selectors.issue_table_of_contents(issue)
-    renditions = [] if preview_token else selectors.current_renditions(issue)
-    key_figures = selectors.issue_key_figures(issue)
+    # A preview is the editorial team's: it shows everything.
+    gate = None if preview_token else _gate(reader, issue)
+    renditions = [] if preview_token or gate else selectors.current_renditions(issue)
+    key_figures = [] if gate else selectors.issue_key_figures(issue)
     return {
+        "gate": gate,
         "issue": issue,
         "bulletin": issue.bulletin,
         "toc": toc,
@@ -201,7 +273,9 @@ def _issue_context(issue: Issue, *, preview_token: str | None = None) -> dict:
         "key_figures": key_figures,
         "key_figure_groups": _key_figure_groups(toc, key_figures),
         "renditions": renditions,
-        "exports": [] if preview_token else _issue_exports(issue, has_figures=bool(key_figures)),
+        "exports": (
+            [] if preview_token or gate else _issue_exports(issue, has_figures=bool(key_figures))
+        ),
         "preview_token": preview_token,
         "canonical_url": _absolute(issue.get_absolute_url()),
     }
@@ -211,12 +285,17 @@ def _issue_context(issue: Issue, *, preview_token: str | None = None) -> dict:
 @cached_public_page()
 def issue_detail(request, bulletin_slug: str, number: int):
     issue = selectors.get_public_issue(bulletin_slug=bulletin_slug, number=number)
-    return render(request, "editorial/issue_detail.html", _issue_context(issue))
+    context = _issue_context(issue, reader=reader_for_request(request))
+    return render(request, "editorial/issue_detail.html", context)
 
 
-def _article_context(article: Article, *, preview_token: str | None = None) -> dict:
+def _article_context(
+    article: Article, *, preview_token: str | None = None, reader: Reader = ANONYMOUS
+) -> dict:
     issue = article.issue
-    figures = selectors.article_figures(article)
+    gate = None if preview_token else _gate(reader, issue)
+    # Beyond the first paragraph nothing of a gated article is read, figures included.
+    figures = [] if gate else selectors.article_figures(article)
     if preview_token:
 
         def figure_url(figure):
@@ -236,12 +315,15 @@ def _article_context(article: Article, *, preview_token: str | None = None) -> d
             return reverse("editorial:article", args=[issue.bulletin.slug, issue.number, pk])
 
     blocks = _article_body_blocks(article, figures, figure_url)
+    if gate:
+        blocks = open_blocks(blocks)
     order = selectors.issue_reading_order(issue)
     ids = [pk for pk, _title in order]
     index = ids.index(article.pk)
     previous = order[index - 1] if index > 0 else None
     following = order[index + 1] if index + 1 < len(order) else None
     return {
+        "gate": gate,
         "article": article,
         "issue": issue,
         "bulletin": issue.bulletin,
@@ -266,7 +348,14 @@ def article_detail(request, bulletin_slug: str, number: int, article_id: int):
     article = selectors.get_public_article(
         bulletin_slug=bulletin_slug, number=number, article_id=article_id
     )
-    return render(request, "editorial/article_detail.html", _article_context(article))
+    reader = reader_for_request(request)
+    context = _article_context(article, reader=reader)
+    if context["gate"] is None and is_subscriber_only(article.issue):
+        record_access(
+            reader, channel=AccessLogEntry.Channel.PAGE, resource=f"article:{article.pk}",
+            issue=article.issue,
+        )
+    return render(request, "editorial/article_detail.html", context)
 
 
 @require_safe
@@ -298,7 +387,9 @@ def indicator_index(request):
         request,
         "editorial/indicator_index.html",
         {
-            "indicators": selectors.public_indicators().order_by("name"),
+            "indicators": selectors.public_indicators(
+                reader=reader_for_request(request)
+            ).order_by("name"),
             "canonical_url": _absolute(reverse("editorial:indicators")),
         },
     )
@@ -307,8 +398,9 @@ def indicator_index(request):
 @require_safe
 @cached_public_page()
 def indicator_detail(request, indicator_slug: str):
-    indicator = selectors.get_public_indicator(indicator_slug)
-    metrics = selectors.indicator_series(indicator)
+    reader = reader_for_request(request)
+    indicator = selectors.get_public_indicator(indicator_slug, reader=reader)
+    metrics = selectors.indicator_series(indicator, reader=reader)
     return render(
         request,
         "editorial/indicator_detail.html",
@@ -331,9 +423,10 @@ def _chart_points(metrics) -> list[ChartPoint]:
 @require_safe
 @cached_public_page()
 def indicator_chart(request, indicator_slug: str):
-    indicator = selectors.get_public_indicator(indicator_slug)
+    reader = reader_for_request(request)
+    indicator = selectors.get_public_indicator(indicator_slug, reader=reader)
     svg = indicator_chart_svg(
-        _chart_points(selectors.indicator_series(indicator)),
+        _chart_points(selectors.indicator_series(indicator, reader=reader)),
         title=indicator.name,
         unit=indicator.unit,
         width=720,
@@ -366,8 +459,9 @@ def _indicator_rows(metrics):
 @cached_public_page()
 def indicator_data(request, indicator_slug: str, fmt: str):
     """An indicator's published values as CSV or XLSX (small: built whole, so cached)."""
-    indicator = selectors.get_public_indicator(indicator_slug)
-    metrics = selectors.indicator_series(indicator)
+    reader = reader_for_request(request)
+    indicator = selectors.get_public_indicator(indicator_slug, reader=reader)
+    metrics = selectors.indicator_series(indicator, reader=reader)
     header = [
         _("Period"), _("Value"), _("Unit"), _("Change year on year (%)"), _("Issue"),
         _("Issue date"), _("Article"), _("Link"),
@@ -395,15 +489,13 @@ def indicator_data(request, indicator_slug: str, fmt: str):
 # --- Downloads and figures ---------------------------------------------------------------------
 
 
-def _file_response(field_file, *, filename: str, attachment: bool, content_type: str | None = None):
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404("File missing") from exc
-    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    response = FileResponse(
-        handle, as_attachment=attachment, filename=filename, content_type=content_type
+def _file_response(
+    request, field_file, *, filename: str, attachment: bool, content_type: str | None = None
+):
+    response = stored_file_response(
+        request, field_file, filename=filename, attachment=attachment, content_type=content_type
     )
+    content_type = response.get("Content-Type", "")
     if content_type.startswith("image/svg") or content_type.startswith("text/html"):
         # Our own files, but never let one run a script on this origin.
         response["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
@@ -415,11 +507,16 @@ def rendition_download(request, bulletin_slug: str, number: int, kind: str):
     if kind not in Rendition.Kind.values:
         raise Http404("Unknown rendition")
     rendition = selectors.get_public_rendition(bulletin_slug=bulletin_slug, number=number, kind=kind)
+    refused = refuse_unless_full(request, rendition.issue, resource=kind)
+    if refused is not None:
+        return refused
     extension = "pdf" if kind == Rendition.Kind.PDF else "html"
     filename = f"{bulletin_slug}-{rendition.issue.volume or ''}-{number}.{extension}".replace("--", "-")
     # The HTML edition opens in the browser (still sandboxed by _file_response's CSP);
     # the PDF is a file to keep.
-    return _file_response(rendition.file, filename=filename, attachment=kind != Rendition.Kind.HTML)
+    return _file_response(
+        request, rendition.file, filename=filename, attachment=kind != Rendition.Kind.HTML
+    )
 
 
 @require_safe
@@ -427,7 +524,11 @@ def figure_image(request, bulletin_slug: str, number: int, article_id: int, figu
     figure = selectors.get_public_figure(
         bulletin_slug=bulletin_slug, number=number, article_id=article_id, figure_id=figure_id
     )
-    return _file_response(figure.image, filename=posixpath.basename(figure.image.name), attachment=False)
+    if not may_read_in_full(reader_for_request(request), figure.article.issue):
+        return refuse_unless_full(request, figure.article.issue, resource=f"figure:{figure.pk}")
+    return _file_response(
+        request, figure.image, filename=posixpath.basename(figure.image.name), attachment=False
+    )
 
 
 # --- Search ------------------------------------------------------------------------------------
@@ -456,18 +557,24 @@ def search_page(request):
     section = _choice(sections, request.GET.get("section"))
     date_from = _parse_date(request.GET.get("from"))
     date_to = _parse_date(request.GET.get("to"))
+    reader = reader_for_request(request)
     page = results = None
     if query:
         filters = selectors.SearchFilters(
             bulletin=bulletin, section=section, date_from=date_from, date_to=date_to
         )
-        results = selectors.search_public_articles(query, filters, cap=SEARCH_RESULT_CAP)
+        results = selectors.search_public_articles(
+            query, filters, cap=SEARCH_RESULT_CAP, reader=reader
+        )
         page = _paginate(request, results, SEARCH_PAGE_SIZE)
         for article in page.object_list:
             article.title_marked = search.highlight(article.title, query.highlight)
-            article.snippet = search.snippet(
-                [article.summary, search.html_text(article.body), article.source], query.highlight
-            )
+            # Beyond the title and summary (the contents show both), a subscriber-only
+            # article's text is nobody's snippet but its readers'.
+            texts = [article.summary]
+            if may_read_in_full(reader, article.issue):
+                texts += [search.html_text(article.body), article.source]
+            article.snippet = search.snippet(texts, query.highlight)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -586,7 +693,9 @@ def preview_figure(request, token: str, article_id: int, figure_id: int):
     figure = get_object_or_404(article.figures.all(), pk=figure_id)
     if not figure.image:
         raise Http404("This figure has no image")
-    response = _file_response(figure.image, filename=posixpath.basename(figure.image.name), attachment=False)
+    response = _file_response(
+        request, figure.image, filename=posixpath.basename(figure.image.name), attachment=False
+    )
     return _private(response)
 
 

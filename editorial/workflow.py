@@ -252,6 +252,7 @@ PERMISSIONS: dict[str, Rule] = {
     "audience.edit": Rule((PUBLISHER,), _("Change organisations and subscribers")),
     "subscription.edit": Rule((PUBLISHER,), _("Change a subscription")),
     "subscriber.see_emails": Rule((PUBLISHER,), _("See subscribers' e-mail addresses")),
+    "api_token.manage": Rule((PUBLISHER,), _("Manage organisations' API tokens")),
 }
 
 

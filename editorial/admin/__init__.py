@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from . import audience, audit, content, jobs, metrics, publication, review  # noqa: F401
+from . import access, audience, audit, content, jobs, metrics, publication, review  # noqa: F401
+from .api_tokens import ApiTokenAdmin  # noqa: F401
 from .desk import install_desk
 
 # The home page is the editorial desk, and the admin carries the bulletin's name.

@@ -13,8 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from editorial.admin.body_editor import BodyEditorWidget
 from editorial.models import Article
 from editorial.revisions import field_changes
 from editorial.services import reviewing
@@ -43,6 +46,13 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = ["issue", *EDITABLE_ARTICLE_FIELDS, "tags"]
+        widgets = {"body": BodyEditorWidget}
+        help_texts = {
+            "body": gettext_lazy(
+                "Paragraphs, subheadings, lists, links, tables and where each figure stands, "
+                "as readers will see them; anything else is removed when saved."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,6 +103,22 @@ class ArticleAdminForm(forms.ModelForm):
                 self.data[self.add_prefix(name)] = getattr(value, "pk", value) or ""
 
 
+# Why a revision was made (simple_history's change reason, a code the services write).
+REVISION_REASONS = {
+    "edited": gettext_lazy("Edited"),
+    "deleted": gettext_lazy("Deleted"),
+    "merged": gettext_lazy("Merged with another article"),
+    "split": gettext_lazy("Split at a subheading"),
+}
+
+
+def _revision_label(record, side: str) -> str:
+    when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+    who = record.history_user.get_username() if record.history_user else "—"
+    template = _("Older: %(when)s, %(who)s") if side == "older" else _("Newer: %(when)s, %(who)s")
+    return template % {"when": when, "who": who}
+
+
 class ArticleRevisionsMixin:
     """A revisions page: compare any two revisions; revert to one (recorded)."""
 
@@ -116,14 +142,23 @@ class ArticleRevisionsMixin:
             raise PermissionDenied
         records = list(article.history.select_related("history_user").order_by("-history_id"))
         by_id = {r.history_id: r for r in records}
-        changes = []
-        older, newer = request.GET.get("a"), request.GET.get("b")
-        if older and newer and int(older) in by_id and int(newer) in by_id:
+        for record in records:
+            reason = record.history_change_reason or ""
+            record.reason_label = REVISION_REASONS.get(reason, reason)
+        changes, labels = [], {}
+        older, newer = request.GET.get("a", ""), request.GET.get("b", "")
+        older = int(older) if older.isdigit() else None
+        newer = int(newer) if newer.isdigit() else None
+        if older in by_id and newer in by_id:
             changes = field_changes(
-                article_values(by_id[int(older)]),
-                article_values(by_id[int(newer)]),
+                article_values(by_id[older]),
+                article_values(by_id[newer]),
                 article_field_labels(),
             )
+            labels = {
+                f"{side}_label": _revision_label(by_id[history_id], side)
+                for side, history_id in (("older", older), ("newer", newer))
+            }
         context = {
             **self.admin_site.each_context(request),
             "title": _("Revisions of “%(title)s”") % {"title": article.title},
@@ -132,6 +167,7 @@ class ArticleRevisionsMixin:
             "records": records,
             "changes": changes,
             "compared": (older, newer),
+            **labels,
             "can_revert": self.has_change_permission(request, article),
         }
         return TemplateResponse(request, "admin/editorial/article/revisions.html", context)

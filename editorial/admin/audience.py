@@ -5,14 +5,17 @@ Subscribers' e-mail addresses are personal data: these lists are for publishers 
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from editorial.admin.base import ReadOnlyAdminMixin, ServiceAdminMixin
 from editorial.import_formats import BulletinImportExportMixin
 from editorial.models import Delivery, Organisation, Subscriber, Subscription
 from editorial.resources import SubscriberResource
-from editorial.services import audience
+from editorial.services import audience, signing_in
 from editorial.services.permissions import may
 
 
@@ -44,11 +47,36 @@ class SubscriberInline(AudienceAdminMixin, admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(AudienceAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "contact_email", "active", "created_at")
+    list_display = ("name", "contact_email", "active", "seats", "created_at")
     list_filter = ("active",)
     search_fields = ("name", "contact_email")
+    fields = ("name", "contact_email", "active", "seat_limit", "seats", "notes")
+    readonly_fields = ("seats",)
     inlines = [SubscriberInline]
     inline_services = {Subscriber: "save_subscribers"}
+
+    def get_queryset(self, request):
+        # Seats used: distinct people signed in within the seat period, in one query.
+        since = timezone.now() - signing_in.seat_period()
+        return super().get_queryset(request).annotate(
+            _seats_used=Count(
+                "sign_ins__subscriber",
+                filter=Q(sign_ins__signed_in_at__gte=since),
+                distinct=True,
+            )
+        )
+
+    @admin.display(description=_("seats used / limit"))
+    def seats(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        used = getattr(obj, "_seats_used", None)
+        if used is None:
+            used = signing_in.seats_used(obj)
+        limit = obj.seat_limit if obj.seat_limit is not None else _("no limit")
+        return _("%(used)s / %(limit)s in the last %(days)s days") % {
+            "used": used, "limit": limit, "days": settings.BULLETIN_SEAT_PERIOD_DAYS,
+        }
 
     def save_service(self, request, obj, form, change):
         return audience.save_organisation(organisation=obj, user=request.user)

@@ -1,13 +1,19 @@
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import workflow
 from editorial.admin.article_editing import ArticleAdminForm, ArticleRevisionsMixin
 from editorial.admin.base import PreviewOnSiteMixin, ServiceAdminMixin
+from editorial.admin.figures import FigureInlineForm, save_figure_formset
 from editorial.admin.review import ReviewTrailInline
-from editorial.admin.workflow import WorkflowAdminMixin, perform_article_transition
+from editorial.admin.workflow import (
+    WorkflowAdminMixin,
+    perform_article_bulk_transition,
+    perform_article_transition,
+)
 from editorial.import_formats import BulletinImportExportMixin
 from editorial.models import Article, Comment, Figure, Tag
 from editorial.resources import ArticleResource
@@ -19,7 +25,9 @@ from editorial.workflow import ArticleState
 class FigureInline(admin.StackedInline):
     model = Figure
     extra = 0
-    fields = ("position", "caption", "source_line", "image")
+    form = FigureInlineForm
+    fields = ("position", "caption", "source_line", "image", "indicator")
+    autocomplete_fields = ("indicator",)
 
 
 class CommentInline(admin.TabularInline):
@@ -43,6 +51,7 @@ class ArticleAdmin(
     change_form_template = "admin/editorial/workflow_change_form.html"
     transitions = workflow.ARTICLE_TRANSITIONS
     perform_transition = staticmethod(perform_article_transition)
+    perform_bulk_transition = staticmethod(perform_article_bulk_transition)
     list_display = ("title", "issue", "section", "position", "state", "source", "updated_at")
     list_filter = ("state", "issue__bulletin", "section", "issue")
     search_fields = ("title", "summary", "source", "body")
@@ -59,14 +68,35 @@ class ArticleAdmin(
     inline_services = {Figure: "save_figure_formset", Comment: "save_comment_formset"}
     deletes_objects = True
 
+    class Media:
+        # The body as readers see it (read-only pages) and the revision compare.
+        css = {"all": ("editorial/article_admin.css",)}
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only (a reviewer, a closed issue): the body as readers see it, not tags.
+            fieldsets = tuple(
+                (name, {**options, "fields": tuple(
+                    "rendered_body" if field == "body" else field for field in options["fields"]
+                )})
+                for name, options in fieldsets
+            )
         # The concurrent-edit markers travel with the form, hidden.
         return (*fieldsets, (None, {"fields": ("expected_version", "base_revision"),
                                     "classes": ("hidden",)}))
 
+    @admin.display(description=_("body"))
+    def rendered_body(self, obj):
+        from django.template.loader import render_to_string
+
+        from editorial.render_data import article_blocks
+
+        html = render_to_string("editorial/_article_blocks.html", {"blocks": article_blocks(obj)})
+        return format_html('<div class="rendered-body">{}</div>', html)
+
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        readonly = [*super().get_readonly_fields(request, obj), "rendered_body"]
         if obj is not None:
             readonly.append("issue")  # moving between issues is not an edit
         return readonly
@@ -121,7 +151,7 @@ class ArticleAdmin(
         )
 
     def save_figure_formset(self, request, form, formset, change):
-        formset.save()  # figures are saved by their own service (services.figures)
+        save_figure_formset(formset, article=form.instance, user=request.user)  # services.figures
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form

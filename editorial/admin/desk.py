@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from editorial import desk
+from editorial.operations.worker_status import worker_status
 from editorial.services.importing import can_import
 from editorial.services.permissions import user_roles
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER
@@ -49,6 +50,8 @@ def desk_panels(user) -> dict:
         context["open_issues"] = [r for r in readiness if not r.ready]
         context["scheduled_releases"] = desk.scheduled_releases()
         context["show_publisher_panels"] = True
+        # Workers and queues (editorial.operations.worker_status): at most ~1 s, cached a few seconds.
+        context["processes"] = worker_status()
     return context
 
 

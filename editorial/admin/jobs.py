@@ -182,8 +182,9 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def download_view(self, request, object_id: int):
         from django.core.exceptions import PermissionDenied
-        from django.http import FileResponse, Http404
+        from django.http import Http404
 
+        from editorial.file_serving import stored_file_response
         from editorial.services.exporting import may_start_export
 
         if not may_start_export(request.user):
@@ -191,8 +192,8 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         job = ExportJob.objects.filter(pk=object_id, state=ExportJob.State.SUCCEEDED).first()
         if job is None or not job.file:
             raise Http404
-        return FileResponse(job.file.open("rb"), as_attachment=True,
-                            filename=job.file.name.rsplit("/", 1)[-1])
+        return stored_file_response(request, job.file, attachment=True,
+                                    filename=job.file.name.rsplit("/", 1)[-1])
 
     @admin.display(description=gettext_lazy("Download"))
     def download_link(self, job):

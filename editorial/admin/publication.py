@@ -172,6 +172,7 @@ class IssueAdmin(
     actions = [rerender_issues, resend_failed_deliveries]
     fieldsets = (
         (None, {"fields": ("bulletin", "number", "volume", "issue_date", "title")}),
+        (_("Access"), {"fields": ("access_level",)}),
         (
             _("Workflow"),
             {

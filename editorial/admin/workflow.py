@@ -66,6 +66,14 @@ def perform_article_transition(*, obj: Article, action: str, user, data: dict):
     )
 
 
+def perform_article_bulk_transition(*, objects, action: str, user, data: dict):
+    """A list action on many articles: one e-mail per person for all of them."""
+    done, refused = reviewing.transition_articles(
+        articles=objects, action=action, user=user, comment=data.get("comment", "")
+    )
+    return len(done), [f"{article}: {exc}" for article, exc in refused]
+
+
 def _warn_if_purge_pending(request) -> None:
     """Say so when the public pages' cache could not be cleared (Redis unreachable).
 
@@ -93,6 +101,7 @@ class WorkflowAdminMixin:
 
     transitions: dict[str, workflow.Transition] = {}
     perform_transition = None  # one of the perform_* functions above
+    perform_bulk_transition = None  # for list actions; else perform_transition in a loop
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -179,22 +188,29 @@ class WorkflowAdminMixin:
                 actions[name] = (self._make_action(transition), name, transition.label)
         return actions
 
+    def _perform_each(self, request, queryset, transition, data) -> tuple[int, list[str]]:
+        if self.perform_bulk_transition is not None:
+            return self.perform_bulk_transition(
+                objects=list(queryset), action=transition.name, user=request.user, data=data
+            )
+        done, failed = 0, []
+        for obj in queryset:
+            try:
+                self.perform_transition(obj=obj, action=transition.name, user=request.user,
+                                        data=data)
+                done += 1
+            except ServiceError as exc:
+                failed.append(f"{obj}: {exc}")
+        return done, failed
+
     def _make_action(self, transition):
         def action(modeladmin, request, queryset):
             form = TransitionForm(
                 request.POST if "confirm" in request.POST else None, transition=transition
             )
             if "confirm" in request.POST and form.is_valid():
-                done, failed = 0, []
-                for obj in queryset:
-                    try:
-                        self.perform_transition(
-                            obj=obj, action=transition.name, user=request.user,
-                            data=form.cleaned_data,
-                        )
-                        done += 1
-                    except ServiceError as exc:
-                        failed.append(f"{obj}: {exc}")
+                done, failed = self._perform_each(request, queryset, transition,
+                                                  form.cleaned_data)
                 if done:
                     messages.success(
                         request,

@@ -6,6 +6,7 @@ from .audit import AuditEntry
 from .content import Article, Figure, Tag
 from .jobs import ExportJob, ImportJob, ImportWarning, Rendition
 from .metrics import Indicator, Metric
+from .notifications import PendingNotification
 from .publication import (
     AccessLevel,
     Bulletin,
@@ -35,6 +36,7 @@ __all__ = [
     "Issue",
     "Metric",
     "Organisation",
+    "PendingNotification",
     "Rendition",
     "ReviewEvent",
     "SchedulerHeartbeat",

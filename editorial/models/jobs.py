@@ -142,6 +142,8 @@ IMPORT_WARNING_TEXTS = {
     "inferred-heading": _("A heading recognised by its font rather than its style"),
     "uncaptioned-figure": _("An image or chart with no caption beside it"),
     "unmapped-glyphs": _("Characters the PDF draws without saying which they are (shown as �)"),
+    "figure-without-image": _("A figure caption with no image: attach an image or choose an "
+                              "indicator chart"),
 }
 UNKNOWN_IMPORT_WARNING_TEXT = _("The parser was unsure of this line")
 

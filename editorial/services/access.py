@@ -69,6 +69,7 @@ def _active_bulletin_ids(organisation: Organisation, *, on: date | None = None) 
 
     return set(
         active_subscriptions_of_organisation(organisation_id=organisation.pk, on=on)
+        .order_by()  # the default ordering's joins would widen the DISTINCT
         .values_list("bulletin_id", flat=True)
         .distinct()
     )
@@ -143,6 +144,33 @@ def full_text_issue_q(reader: Reader, *, prefix: str = "") -> Q:
     if ids:
         return public | Q(**{f"{p}bulletin_id__in": sorted(ids)})
     return public
+
+
+def full_text_bulletin_ids(reader: Reader) -> tuple[list[int], list[int]] | None:
+    """For raw SQL (search): None when the reader reads everything in full, else the ids
+    of the bulletins public by default and of those the reader subscribes to. An issue
+    is readable when its own level is public, or its bulletin is subscribed, or its
+    level is empty and its bulletin is public (the same rule as ``full_text_issue_q``)."""
+    if reader.is_staff:
+        return None
+    from editorial.models import Bulletin
+
+    public = list(
+        Bulletin.objects.filter(access_level=AccessLevel.PUBLIC).values_list("pk", flat=True)
+    )
+    return public, sorted(reader.subscribed_bulletin_ids())
+
+
+def open_blocks(blocks: list[dict]) -> list[dict]:
+    """The part of an article body anyone may read: its first paragraph."""
+    first = next((block for block in blocks if block.get("type") == "paragraph"), None)
+    return [first] if first is not None else []
+
+
+def gate_refusal(reader: Reader) -> str:
+    """Why the reader sees only the open part: "sign-in" (nobody signed in) or
+    "not-subscribed" (a subscriber whose organisation holds no subscription to it)."""
+    return "not-subscribed" if reader.is_subscriber else "sign-in"
 
 
 def client_address(request) -> str | None:

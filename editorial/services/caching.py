@@ -17,6 +17,12 @@ Pages are cached when the cache is shared (Redis), or when ``PUBLIC_PAGE_CACHE``
 so. A process-local cache (the SQLite demo, the tests) would not see another process's
 publish, so it is not used for pages by default.
 
+Only anonymous readers' pages are cached and served from the cache. A signed-in
+subscriber or staff member may see more of a subscriber-only issue, and sees their name
+in the header, so their requests bypass the cache both ways (never served a stored page,
+never storing theirs) and their answers say ``Cache-Control: private``; every answer
+varies on Cookie for the caches downstream.
+
 If Redis is unreachable the pages are rendered uncached and a publish still succeeds;
 entries left from before expire after ``PUBLIC_PAGE_CACHE_TIMEOUT`` seconds at most.
 
@@ -43,6 +49,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 logger = logging.getLogger(__name__)
 
@@ -209,16 +216,33 @@ def page_key(request, allowed_params: tuple[str, ...]) -> str | None:
     return f"{PAGE_KEY_PREFIX}:{digest}"
 
 
+def reads_as_public(request) -> bool:
+    """Whether the request is an anonymous reader's (the only pages the cache holds)."""
+    from editorial.services.access import reader_for_request
+
+    return reader_for_request(request).is_anonymous
+
+
 def cached_public_page(*allowed_params: str):
     """Serve a public view from the page cache; store its successful answers there.
 
-    Only GET/HEAD answers with status 200 and no cookies are stored, so a 404 is never
-    cached and nothing personal is shared.
+    Only GET/HEAD answers with status 200 and no cookies, to anonymous readers, are
+    stored, so a 404 is never cached and nothing personal is shared.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            if not reads_as_public(request):
+                response = view(request, *args, **kwargs)
+                patch_cache_control(response, private=True)
+                patch_vary_headers(response, ("Cookie",))
+                return response
+            response = cached(request, *args, **kwargs)
+            patch_vary_headers(response, ("Cookie",))
+            return response
+
+        def cached(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD") or not page_cache_enabled():
                 return view(request, *args, **kwargs)
             key = page_key(request, allowed_params)

@@ -28,9 +28,9 @@ from editorial.workflow import ArticleState, IssueState
 
 logger = logging.getLogger(__name__)
 
-ISSUE_DETAIL_FIELDS = ("bulletin", "number", "volume", "issue_date", "title")
+ISSUE_DETAIL_FIELDS = ("bulletin", "number", "volume", "issue_date", "title", "access_level")
 # An existing issue keeps its bulletin: the bulletin's sections hold its articles.
-ISSUE_EDITABLE_FIELDS = ("number", "volume", "issue_date", "title")
+ISSUE_EDITABLE_FIELDS = ("number", "volume", "issue_date", "title", "access_level")
 
 
 # --- What follows a publish -----------------------------------------------------------

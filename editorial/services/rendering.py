@@ -228,7 +228,7 @@ def _write_image(uri: str, root: Path, written: dict[str, str]) -> str | None:
     extension = _IMAGE_EXTENSIONS.get(mime)
     if extension is None:
         return None
-    name = f"img/{hashlib.sha1(content).hexdigest()}.{extension}"
+    name = f"img/{hashlib.sha1(content, usedforsecurity=False).hexdigest()}.{extension}"
     if name not in written:
         (root / "img").mkdir(exist_ok=True)
         (root / name).write_bytes(content)

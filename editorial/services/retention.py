@@ -3,7 +3,11 @@
 Rejected or abandoned uploads (import jobs that failed, or were never confirmed) and the
 files of superseded renditions are deleted ``BULLETIN_FILE_RETENTION_DAYS`` after the
 job or rendition ended; their rows stay for the record with the file cleared. Withdrawn
-issues keep their files (the public download view never serves them). Run by beat
+issues keep their files (the public download view never serves them).
+
+The same sweep deletes access-log rows older than ``BULLETIN_ACCESS_LOG_DAYS`` and
+subscribers' sign-in links once used or expired (they are digests, of no use to keep;
+the sign-ins themselves stay for the seat count and the record). Run by beat
 (``editorial.sweep_stored_files``); safe to run twice.
 """
 
@@ -18,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
-from editorial.models import ImportJob, Rendition
+from editorial.models import AccessLogEntry, ImportJob, Rendition, SignInLink
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +31,8 @@ logger = logging.getLogger(__name__)
 class RetentionReport:
     uploads: int = 0
     renditions: int = 0
+    access_log: int = 0
+    sign_in_links: int = 0
 
 
 def _delete(name: str) -> None:
@@ -38,11 +44,31 @@ def _delete(name: str) -> None:
         logger.warning("Could not delete stored file %s", name)
 
 
+def sweep_access_records(*, now=None, report: RetentionReport | None = None) -> RetentionReport:
+    """Delete access-log rows past BULLETIN_ACCESS_LOG_DAYS and spent sign-in links."""
+    now = now or timezone.now()
+    report = report or RetentionReport()
+    log_cutoff = now - timedelta(days=settings.BULLETIN_ACCESS_LOG_DAYS)
+    report.access_log, _by_model = AccessLogEntry.objects.filter(at__lt=log_cutoff).delete()
+    report.sign_in_links, _by_model = SignInLink.objects.filter(
+        Q(used_at__isnull=False) | Q(expires_at__lt=now)
+    ).delete()
+    if report.access_log or report.sign_in_links:
+        logger.info(
+            "Removed %s access-log rows and %s spent sign-in links",
+            report.access_log,
+            report.sign_in_links,
+        )
+    return report
+
+
 def sweep_stored_files(*, now=None) -> RetentionReport:
-    """Delete the files of rejected uploads and superseded renditions past retention."""
+    """Delete the files of rejected uploads and superseded renditions past retention,
+    and the access records past theirs."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.BULLETIN_FILE_RETENTION_DAYS)
     report = RetentionReport()
+    sweep_access_records(now=now, report=report)
 
     rejected = ImportJob.objects.filter(issue__isnull=True).exclude(file="").filter(
         Q(state=ImportJob.State.FAILED, finished_at__lt=cutoff)

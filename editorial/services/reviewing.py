@@ -94,11 +94,32 @@ def transition_article(*, article: Article, action: str, user, comment: str = ""
         changes["comment"] = comment
     record_action(user=user, action=f"article.{action}", obj=locked, issue=locked.issue,
                   changes=changes)
-    from editorial.services.notifying import notify_article_transition
+    from editorial.services.notifying import queue_article_notification
 
-    transaction.on_commit(lambda: notify_article_transition(article_id=locked.pk, action=action))
+    queue_article_notification(article_id=locked.pk, action=action)  # mailed after commit
     article.state, article.version = locked.state, locked.version
     return locked
+
+
+def transition_articles(
+    *, articles, action: str, user, comment: str = ""
+) -> tuple[list[Article], list[tuple[Article, ServiceError]]]:
+    """Move many articles at once (a bulk action): each in its own transaction, so one
+    refusal stops none of the others, and one e-mail per person for all of them.
+
+    Returns the articles moved and the (article, refusal) pairs of those that were not.
+    """
+    from editorial.services.notifying import digest
+
+    done, refused = [], []
+    with digest():
+        for article in articles:
+            try:
+                done.append(transition_article(article=article, action=action, user=user,
+                                               comment=comment))
+            except ServiceError as exc:
+                refused.append((article, exc))
+    return done, refused
 
 
 def submit_article(*, article: Article, user, comment: str = "") -> Article:
@@ -193,6 +214,11 @@ def issue_blockers(issue: Issue, *, for_action: str = "approve") -> list[str]:
     warnings = ImportWarning.objects.filter(issue=issue, resolved=False).count()
     if warnings:
         blockers.append(_("%(count)s import warnings are unresolved.") % {"count": warnings})
+    from editorial.services.figures import figures_without_artwork
+
+    bare = figures_without_artwork(issue).count()
+    if bare:
+        blockers.append(_("%(count)s figures have no image or chart.") % {"count": bare})
     return blockers
 
 

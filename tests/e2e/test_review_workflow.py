@@ -41,10 +41,13 @@ def test_write_review_fix_approve_schedule_publish(browser, new_page, live_serve
     editor.select_option("#id_issue", str(issue.pk))
     editor.select_option("#id_section", label="产业环境")
     editor.fill("#id_title", "数据中心能效新规出台")
-    editor.fill("#id_body", "<p>11月30日，有关部门发布数据中心能效管理办法。</p>")
+    # The body is typed in the rich-text editor that stands in for the textarea.
+    editor.locator(".prose-editor [contenteditable=true]").click()
+    editor.keyboard.type("11月30日，有关部门发布数据中心能效管理办法。")
     editor.click("input[name=_continue]")
     editor.wait_for_selector(".messagelist .success")
     article = Article.objects.get(title="数据中心能效新规出台")
+    assert article.body == "<p>11月30日，有关部门发布数据中心能效管理办法。</p>"
     click_transition(editor, "提交审核")
     assert Article.objects.get(pk=article.pk).state == ArticleState.SUBMITTED
 

@@ -7,6 +7,7 @@ and a workflow or import code (``changes_requested``, ``unsure-subheading``) sho
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -126,6 +127,37 @@ def admin_pages(client):
             yield reverse("admin:%s_%s_change" % info, args=[obj.pk])
 
 
+@functools.cache
+def django_admin_sentences() -> frozenset[str]:
+    """English phrases of Django's own admin templates (the message ids of its source
+    catalogue): shown whole as a page's text, they were left untranslated (Django's
+    Chinese catalogue lacks a few newer ones; the project's catalogue supplies them)."""
+    import django
+
+    catalogue = Path(django.__file__).parent / "contrib/admin/locale/en/LC_MESSAGES/django.po"
+    return frozenset(
+        entry.msgid for entry in polib.pofile(str(catalogue))
+        if " " in entry.msgid and re.fullmatch(r"[A-Za-z ]+", entry.msgid)
+    )
+
+
+def findings_in(url: str, html: str, sentences: set[str]) -> list[str]:
+    findings = []
+    stock = django_admin_sentences()
+    for text in visible_text(html):
+        if text in stock:
+            findings.append(f"{url}: untranslated Django admin text “{text}”")
+        for sentence in sentences:
+            if sentence in text and re.search(
+                rf"(?<![A-Za-z]){re.escape(sentence)}(?![A-Za-z])", text
+            ):
+                findings.append(f"{url}: untranslated “{sentence}”")
+        for code in CODE_PATTERN.findall(text):
+            if code in RAW_CODES or ("-" in code and code.islower() and len(code) > 6):
+                findings.append(f"{url}: raw code “{code}” in “{text[:80]}”")
+    return findings
+
+
 def test_every_admin_page_is_in_chinese(client, superuser, populated):
     client.force_login(superuser)
     sentences = translated_sentences()
@@ -133,14 +165,99 @@ def test_every_admin_page_is_in_chinese(client, superuser, populated):
     for url in admin_pages(client):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200, url
-        for text in visible_text(response.content.decode()):
-            for sentence in sentences:
-                if sentence in text and re.search(
-                    rf"(?<![A-Za-z]){re.escape(sentence)}(?![A-Za-z])", text
-                ):
-                    findings.append(f"{url}: untranslated “{sentence}”")
-            for code in CODE_PATTERN.findall(text):
-                if code in RAW_CODES or ("-" in code and code.islower() and len(code) > 6):
-                    findings.append(f"{url}: raw code “{code}” in “{text[:80]}”")
+        findings += findings_in(url, response.content.decode(), sentences)
     findings = sorted(set(findings))
     assert not findings, "\n".join(findings)
+
+
+BULLETIN_TEXT = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "bulletins" / "xxcy-2020-48.txt"
+)
+
+
+def test_the_import_pages_are_in_chinese(
+    client, editor, bulletin, settings, django_capture_on_commit_callbacks,
+):
+    """导入期刊: the upload form, the preview with the parser's warnings and evidence, the
+    preview after a correction, the preview of a file already imported, and the progress
+    page of an import run as a job."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from editorial.models import Issue
+
+    client.force_login(editor)
+    sentences = translated_sentences()
+    upload_url = reverse("admin:editorial_import_upload")
+    pages = [(upload_url, client.get(upload_url, HTTP_ACCEPT_LANGUAGE="zh-hans"))]
+
+    def upload():
+        response = client.post(
+            upload_url, {"file": SimpleUploadedFile("xxcy.txt", BULLETIN_TEXT.read_bytes()),
+                         "bulletin": bulletin.pk},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+        assert response.status_code == 302, response.content.decode()[:500]
+        return response.url
+
+    preview_url = upload()
+    preview = client.get(preview_url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pages.append((preview_url, preview))
+    job = ImportJob.objects.get()
+    warnings = job.report["warnings"]
+    assert warnings, "the fixture is expected to leave the parser a doubt to show"
+    assert any(w["text"].strip()[:6] in preview.content.decode() for w in warnings)
+
+    # A correction: the preview re-parsed with the editor's choice.
+    client.post(preview_url, {"apply": "1", f"role-{warnings[0]['line']}": "title"},
+                HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pages.append((preview_url + "?corrected", client.get(preview_url,
+                                                         HTTP_ACCEPT_LANGUAGE="zh-hans")))
+    job.refresh_from_db()
+
+    # Confirmed as a job (as a big file is): its progress page.
+    settings.BULLETIN_IMPORT_ASYNC_BYTES = 1000
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(preview_url, {"confirm": "1", "checksum": job.checksum},
+                               HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.url == reverse("admin:editorial_import_progress", args=[job.pk])
+        # Seen while the job waits for its worker (once done, the page moves on).
+        pages.append((response.url, client.get(response.url, HTTP_ACCEPT_LANGUAGE="zh-hans")))
+    assert Issue.objects.filter(bulletin=bulletin).count() == 1
+
+    # The same file again: the preview warns that it was imported already.
+    again = upload()
+    pages.append((again + "?again", client.get(again, HTTP_ACCEPT_LANGUAGE="zh-hans")))
+
+    findings: list[str] = []
+    for url, response in pages:
+        assert response.status_code == 200, url
+        findings += findings_in(url, response.content.decode(), sentences)
+    findings = sorted(set(findings))
+    assert not findings, "\n".join(findings)
+
+
+def test_the_revision_compare_is_in_chinese(client, editor, article):
+    """The revisions page: why each revision was made by name (not ``edited``), and the
+    compare's headings and folded paragraphs."""
+    from editorial.models import Article
+
+    long_body = "".join(f"<p>第{n}段：电信业务收入保持增长。</p>" for n in range(1, 6))
+    article = reviewing.save_article(article=article, changes={"body": long_body}, user=editor,
+                                     expected_version=Article.objects.get(pk=article.pk).version)
+    article = reviewing.save_article(
+        article=article, changes={"body": long_body.replace("第5段：电信", "第5段：移动")},
+        user=editor, expected_version=article.version,
+    )
+    records = list(article.history.order_by("history_id"))
+    client.force_login(editor)
+    url = reverse("admin:editorial_article_revisions", args=[article.pk])
+    response = client.get(url, {"a": records[-2].history_id, "b": records[-1].history_id},
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    assert "<del>电信</del>" in html and "<ins>移动</ins>" in html
+    texts = visible_text(html)
+    assert "edited" not in texts
+    findings = findings_in(url, html, translated_sentences())
+    for english in ("unchanged paragraph", "Older:", "Newer:", "added", "changed"):
+        findings += [f"{url}: untranslated “{t}”" for t in texts if english in t]
+    assert not findings, "\n".join(sorted(set(findings)))

@@ -341,9 +341,11 @@ def test_admin_confirm_saves_nothing_when_rows_fail_at_that_moment(client, publi
                   ["b@example.org", "某研究院"]])
     preview = _upload(client, reverse("admin:editorial_subscriber_import"), data, "l.csv")
     confirm = preview.context["confirm_form"].initial
-    Subscriber.objects.create(organisation=organisation, email="b@example.org")
+    # Between preview and confirm someone else adds b@example.org, to another organisation.
+    other = Organisation.objects.create(name="另一单位")
+    Subscriber.objects.create(organisation=other, email="b@example.org")
     organisation.name = "已改名"
-    organisation.save()  # between preview and confirm the organisation was renamed
+    organisation.save()  # and renames the organisation (rows name it by id: no matter)
     done = client.post(reverse("admin:editorial_subscriber_process_import"), confirm, follow=True)
     assert Subscriber.objects.count() == 1
     assert "未导入任何数据" in done.content.decode()  # the admin speaks Chinese by default
@@ -403,49 +405,34 @@ def _in_thread(target, results, key):
     return thread
 
 
-class RacingIndicatorResource(IndicatorResource):
-    """Widens the race: whoever writes the shared row first waits until both imports run."""
-
-    lock = threading.Lock()
-    arrived = 0
-    both_running = threading.Event()
-
-    def import_data(self, dataset, dry_run=False, **kwargs):
-        self.writing = not dry_run
-        return super().import_data(dataset, dry_run=dry_run, **kwargs)
-
-    def before_import(self, dataset, **kwargs):
-        if self.writing:
-            with type(self).lock:
-                type(self).arrived += 1
-                if type(self).arrived == 2:
-                    type(self).both_running.set()
-        super().before_import(dataset, **kwargs)  # takes the table's import lock
-
-    def after_import_row(self, row, row_result, **kwargs):
-        if self.writing and row["name"] == "两边都有的新指标":
-            type(self).both_running.wait(1.5)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_imports_into_the_same_table_at_once_both_succeed():
-    RacingIndicatorResource.arrived = 0
-    RacingIndicatorResource.both_running = threading.Event()
+def test_two_imports_into_the_same_table_at_once_both_succeed(monkeypatch):
+    from editorial.table_imports import service
+
+    # Widen the race: both files are planned (both see the shared row as new) before
+    # either is written.
+    both_planned = threading.Barrier(2, timeout=10)
+    original, calls = service.plan_rows, []
+
+    def plan_then_wait(*args, **kwargs):
+        planned = original(*args, **kwargs)
+        calls.append(1)
+        if len(calls) <= 2:
+            both_planned.wait()
+        return planned
+
+    monkeypatch.setattr(service, "plan_rows", plan_then_wait)
     user = UserFactory(username="importer", is_superuser=True)
     files = {
         side: table([["name", "unit"], ["两边都有的新指标", "亿元"]]
                     + [[f"{side}指标{n}", "亿元"] for n in range(20)])
         for side in ("甲", "乙")
     }
-    start = threading.Barrier(2)
     results: dict = {}
 
     def importer(side):
-        def run():
-            start.wait(5)
-            return import_table(resource_class=RacingIndicatorResource, data=files[side], user=user)
-        return run
+        return lambda: import_table(resource_class=IndicatorResource, data=files[side], user=user)
 
     threads = [_in_thread(importer(side), results, side) for side in files]
     for thread in threads:

@@ -69,6 +69,7 @@ def test_figure_placeholders_take_the_figure_rows_in_place_and_leftovers_follow(
     assert blocks[1] == {
         "type": "figure", "caption": "图1 收入", "source": "资料来源：工信部",
         "image_data_uri": "data:image/png;base64,AA==", "chart": False,
+        "number": None, "label": "",
     }
     assert blocks[3]["caption"] == "图2 未在正文中标出"
 
@@ -79,7 +80,7 @@ def test_a_placeholder_for_a_missing_figure_is_dropped_but_a_figcaption_is_kept(
     )
     assert blocks == [
         {"type": "figure", "caption": "图3 说明", "source": "", "image_data_uri": None,
-         "chart": False}
+         "chart": False, "number": None, "label": ""}
     ]
 
 
@@ -173,3 +174,31 @@ def test_charts_get_stable_ids_so_the_same_series_hashes_the_same():
     second = stable_chart_ids(indicator_chart_svg(points, title="收入"))
     assert first == second
     assert first != stable_chart_ids(indicator_chart_svg(points[:4], title="收入"))
+
+
+def test_issue_numbering_replaces_the_number_a_caption_brings_and_skips_bare_captions():
+    from editorial.render_data import LABELS, caption_text, figure_block, number_figures
+
+    assert caption_text("图1 区域分布") == "区域分布"
+    assert caption_text("图 2-1：5G基站数量") == "5G基站数量"
+    assert caption_text("Figure 4. Revenue") == "Revenue"
+    assert caption_text("图像识别市场规模") == "图像识别市场规模"  # 图 starting a word stays
+    assert caption_text("图3") == "图3"  # nothing else to say: kept as it is
+    sections = [
+        {"articles": [{"blocks": [
+            figure_block(caption="收入", image_data_uri="data:image/png;base64,AA=="),
+            figure_block(caption="图9 仅有说明"),  # a body caption with nothing to show
+        ]}]},
+        {"articles": [{"blocks": [
+            figure_block(caption="走势", image_data_uri="data:image/svg+xml;base64,AA==",
+                         chart=True),
+        ]}]},
+    ]
+    assert number_figures(sections, LABELS["zh-hans"]) == 2
+    first, bare = sections[0]["articles"][0]["blocks"]
+    chart = sections[1]["articles"][0]["blocks"][0]
+    assert (first["number"], first["label"]) == (1, "图1")
+    assert (bare["number"], bare["label"]) == (None, "")
+    assert (chart["number"], chart["label"]) == (2, "图2")
+    number_figures(sections, LABELS["en"])
+    assert chart["label"] == "Figure 2"

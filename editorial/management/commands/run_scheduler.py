@@ -17,6 +17,7 @@ from django.db import close_old_connections
 
 from editorial.services import rendering, retention
 from editorial.services.delivery import fan_out_due_deliveries, queue_delivery_batches
+from editorial.services.notifying import send_due_digests
 from editorial.services.publishing import publish_due_issues
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ JOBS = (
     ("sweep_renditions", 60.0, rendering.sweep_renditions),
     ("sweep_deliveries", 120.0, sweep_deliveries),
     ("sweep_stored_files", 3600.0, retention.sweep_stored_files),
+    ("send_notification_digests", 300.0, send_due_digests),
 )
 
 
