@@ -267,8 +267,8 @@ def measure(variant: str, *, trace: bool) -> dict:
     _setup_django()
     from import_export.formats import base_formats
 
-    from editorial.resources import MetricResource
     from editorial.services import exporting
+    from editorial.tables.resources import MetricResource
 
     # Warm up imports, URL resolvers and the connection outside the measurement.
     list(exporting.stream_metrics_csv(exporting.all_public_metrics()[:10]))

@@ -121,7 +121,7 @@ def admin_path(fx: Fixture):
 
 
 def service_path(fx: Fixture):
-    from editorial.table_imports import import_table
+    from editorial.tables.service import import_table
 
     def run():
         issue = fx.new_issue()

@@ -312,8 +312,6 @@ ADMIN_CONTENT_SECURITY_POLICY = {
 }
 
 # --- Import-export --------------------------------------------------------------------
-# Cache-backed temporary storage: the confirm step may reach another web process.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

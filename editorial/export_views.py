@@ -21,9 +21,9 @@ from django.views.decorators.http import require_safe
 from editorial import selectors
 from editorial.file_serving import stored_file_response
 from editorial.models import Indicator
-from editorial.resources import SubscriberResource
 from editorial.services import exporting
 from editorial.services.access import full_text_issue_q, reader_for_request
+from editorial.tables.resources import SubscriberResource
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

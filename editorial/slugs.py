@@ -18,7 +18,6 @@ from collections.abc import Callable
 from django.core.validators import RegexValidator
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from pypinyin import Style, lazy_pinyin
 
 # Exactly what django.urls.converters.SlugConverter accepts.
 URL_SLUG_REGEX = r"[-a-zA-Z0-9_]+"
@@ -45,6 +44,10 @@ def romanised(name: str) -> str:
     Syllables of one run are written together, runs are kept apart from the Latin text
     around them: ``5G专题`` → ``5G zhuanti``.
     """
+
+    # Imported here: its dictionaries take a fifth of a second to load, and every process
+    # that imports the models (a render worker, a management command) would pay for it.
+    from pypinyin import Style, lazy_pinyin
 
     def pinyin(match: re.Match) -> str:
         return " " + "".join(lazy_pinyin(match.group(), style=Style.NORMAL)) + " "

@@ -25,6 +25,12 @@ from editorial.services.access import Reader, is_subscriber_only, record_access
 from editorial.services.delivery import LinkRefused
 from editorial.services.errors import ServiceError
 from editorial.services.signing_in import SignInRefused
+from editorial.services.subscriptions import (
+    subscription_formats,
+    subscription_issues,
+    subscription_period,
+    subscription_refusal,
+)
 
 REFUSAL_STATUS = {"invalid": 404, "expired": 410, "revoked": 403, "gone": 404}
 ISSUES_SHOWN = 24
@@ -69,7 +75,7 @@ class SubscriptionChoicesForm(forms.Form):
         kwargs.setdefault(
             "initial",
             {
-                "formats": delivery.subscription_formats(subscription),
+                "formats": subscription_formats(subscription),
                 "sections": list(subscription.sections.values_list("pk", flat=True)),
             },
         )
@@ -79,7 +85,7 @@ class SubscriptionChoicesForm(forms.Form):
 
 def _issue_rows(subscription: Subscription) -> list[dict]:
     """The subscription's latest issues, each with fresh signed links to its files."""
-    issues = list(delivery.subscription_issues(subscription)[:ISSUES_SHOWN])
+    issues = list(subscription_issues(subscription)[:ISSUES_SHOWN])
     ids = [issue.pk for issue in issues]
     files = defaultdict(set)
     for issue_id, kind in Rendition.objects.filter(
@@ -149,13 +155,13 @@ def subscriber_page(request, token: str):
                 errors[subscription.pk] = str(error)
         entries = []
         for subscription in subscriptions:
-            refusal = delivery.subscription_refusal(subscription)
+            refusal = subscription_refusal(subscription)
             entries.append(
                 {
                     "subscription": subscription,
                     "active": not refusal,
                     "refusal": refusal,
-                    "period": delivery.subscription_period(subscription),
+                    "period": subscription_period(subscription),
                     "form": forms_by_id[subscription.pk],
                     "error": errors.get(subscription.pk, ""),
                     "issues": [] if refusal else _issue_rows(subscription),

@@ -220,7 +220,7 @@ def parse_import_preview(job_id: int, key: str) -> str:
 @shared_task(name="editorial.check_table_import", acks_late=True)
 def check_table_import(job_id: int) -> str:
     """Validate a big spreadsheet upload for its preview (idempotent: only a pending job)."""
-    from editorial.table_imports.jobs import run_table_check
+    from editorial.tables.jobs import run_table_check
 
     return run_table_check(job_id=job_id)
 
@@ -228,7 +228,7 @@ def check_table_import(job_id: int) -> str:
 @shared_task(name="editorial.write_table_import", acks_late=True)
 def write_table_import(job_id: int) -> str:
     """Write a confirmed spreadsheet import in bulk (idempotent: only a running job)."""
-    from editorial.table_imports.jobs import run_table_write
+    from editorial.tables.jobs import run_table_write
 
     return run_table_write(job_id=job_id)
 

@@ -42,7 +42,6 @@ from editorial import search, selectors
 from editorial.charts import ChartPoint, indicator_chart_svg
 from editorial.file_serving import stored_file_response
 from editorial.models import AccessLogEntry, Article, Bulletin, Issue, Rendition, Section
-from editorial.services import exporting
 from editorial.services.access import (
     ANONYMOUS,
     Reader,
@@ -54,6 +53,7 @@ from editorial.services.access import (
     record_access,
 )
 from editorial.services.caching import cached_public_page
+from editorial.tables import writing
 
 ARCHIVE_PAGE_SIZE = 52  # a year of a weekly bulletin
 SECTION_PAGE_SIZE = 30
@@ -469,11 +469,11 @@ def indicator_data(request, indicator_slug: str, fmt: str):
     filename = f"{indicator.slug}.{fmt}"
     if fmt == "csv":
         # utf-8-sig and formula escaping, as every CSV the product writes
-        content = b"".join(exporting.stream_csv(headers=header, rows=_indicator_rows(metrics)))
+        content = b"".join(writing.stream_csv(headers=header, rows=_indicator_rows(metrics)))
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         out = io.BytesIO()
-        exporting.write_xlsx(
+        writing.write_xlsx(
             out, headers=header, rows=_indicator_rows(metrics), sheet_title=indicator.name[:31]
         )
         response = HttpResponse(

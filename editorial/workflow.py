@@ -253,6 +253,7 @@ PERMISSIONS: dict[str, Rule] = {
     "subscription.edit": Rule((PUBLISHER,), _("Change a subscription")),
     "subscriber.see_emails": Rule((PUBLISHER,), _("See subscribers' e-mail addresses")),
     "api_token.manage": Rule((PUBLISHER,), _("Manage organisations' API tokens")),
+    "delivery.manage": Rule((PUBLISHER,), _("Send or resend deliveries")),
 }
 
 

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from editorial.admin.base import ReadOnlyAdminMixin, ServiceAdminMixin
-from editorial.import_formats import BulletinImportExportMixin
+from editorial.admin.table_importing import BulletinImportExportMixin
 from editorial.models import Delivery, Organisation, Subscriber, Subscription
-from editorial.resources import SubscriberResource
 from editorial.services import audience, signing_in
 from editorial.services.permissions import may
+from editorial.tables.resources import SubscriberResource
 
 
 class AudienceAdminMixin:

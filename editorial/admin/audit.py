@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from editorial.admin.base import ReadOnlyAdminMixin, readable_changes
 from editorial.models import AuditEntry
 from editorial.models.audit import ACTION_LABELS
-from editorial.services.exporting import stream_csv
+from editorial.tables.writing import stream_csv
 
 
 class ActionFilter(admin.SimpleListFilter):

@@ -9,16 +9,16 @@ from editorial.admin.article_editing import ArticleAdminForm, ArticleRevisionsMi
 from editorial.admin.base import PreviewOnSiteMixin, ServiceAdminMixin
 from editorial.admin.figures import FigureInlineForm, save_figure_formset
 from editorial.admin.review import ReviewTrailInline
+from editorial.admin.table_importing import BulletinImportExportMixin
 from editorial.admin.workflow import (
     WorkflowAdminMixin,
     perform_article_bulk_transition,
     perform_article_transition,
 )
-from editorial.import_formats import BulletinImportExportMixin
 from editorial.models import Article, Comment, Figure, Tag
-from editorial.resources import ArticleResource
 from editorial.services import articles, comments, reviewing
 from editorial.services.permissions import may
+from editorial.tables.resources import ArticleResource
 from editorial.workflow import ArticleState
 
 

@@ -34,12 +34,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from editorial.admin.base import ServiceAdminMixin
-from editorial.import_formats import BulletinImportExportMixin
+from editorial.admin.table_importing import BulletinImportExportMixin
 from editorial.models import Article, Indicator, Metric
-from editorial.resources import IndicatorResource, MetricResource
 from editorial.services.errors import ServiceError
 from editorial.services.metrics import save_indicator, save_metric, set_metric_status
 from editorial.services.permissions import may
+from editorial.tables.resources import IndicatorResource, MetricResource
 
 # More than this many figures are not confirmed from one list selection: an editor reads
 # what they confirm, and a page of fifty sentences is already a long read.

@@ -42,7 +42,7 @@ def export_review_trail_csv(modeladmin, request, queryset):
     from django.http import StreamingHttpResponse
     from django.utils import timezone
 
-    from editorial.services.exporting import stream_csv
+    from editorial.tables.writing import stream_csv
 
     events = queryset.select_related("actor", "article", "issue__bulletin").order_by("created_at")
     headers = [_("when"), _("by"), _("action"), _("from"), _("to"), _("issue"), _("article"),

@@ -5,7 +5,7 @@ checked, every problem listed by row and column, nothing written. When the file 
 its plan is kept on an ImportJob, and the confirm form carries the job and the file's
 checksum; confirming writes that plan (``confirm_table_import``) without reading the
 file again. A file above ``BULLETIN_TABLE_IMPORT_ASYNC_BYTES`` is checked and written by
-a worker (editorial.table_imports.jobs) while the job's page shows the progress.
+a worker (editorial.tables.jobs) while the job's page shows the progress.
 
 django-import-export still provides the import button on each list and the exports; its
 own import flow (a full dry run, then the whole import again) is not used.
@@ -20,14 +20,23 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
 
 from editorial.models import ImportJob
 from editorial.services.errors import ImportRefused, PermissionRefused
-from editorial.table_imports import jobs
-from editorial.table_imports.service import (
+from editorial.tables import jobs
+from editorial.tables.definitions import TABLES
+from editorial.tables.formats import (
+    CSVImportFormat,
+    ExcelCSVExportFormat,
+    TypedXLSXExportFormat,
+    XLSXImportFormat,
+)
+from editorial.tables.service import (
     NEW,
     SKIP,
     UPDATE,
@@ -38,7 +47,6 @@ from editorial.table_imports.service import (
     expired_message,
     preview_table_import,
 )
-from editorial.table_imports.tables import TABLES
 
 # Rows shown in the preview table; the counts above it cover the whole file.
 PREVIEW_ROWS = 100
@@ -206,3 +214,68 @@ def confirm_view(modeladmin, request):
         % {"new": report.new, "updated": report.updated, "skipped": report.skipped},
     )
     return HttpResponseRedirect(_url(modeladmin, "changelist"))
+
+
+# --- The mixin every importing admin uses ------------------------------------------
+
+
+class BulletinImportExportMixin(ImportExportMixin):
+    """django-import-export's buttons and exports for the editorial admin; imports go
+    through the bulk import service, by the views above.
+
+    Staff only and permission-checked (``editorial.import_<model>`` /
+    ``export_<model>``); CSV in UTF-8 or GB18030; the preview validates the whole file
+    and the confirm writes it in one transaction, all or nothing.
+    """
+
+    import_formats = [CSVImportFormat, XLSXImportFormat]
+    export_formats = [ExcelCSVExportFormat, TypedXLSXExportFormat]
+    from_encoding = None  # our formats decode the bytes themselves
+    to_encoding = "utf-8-sig"  # Excel opens Chinese CSV only with the BOM
+    import_error_display = ("message", "row")
+
+    def has_import_permission(self, request):
+        user = request.user
+        return bool(user.is_active and user.is_staff) and super().has_import_permission(request)
+
+    def has_export_permission(self, request):
+        user = request.user
+        return bool(user.is_active and user.is_staff) and super().has_export_permission(request)
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "import/job/<int:job_id>/",
+                self.admin_site.admin_view(lambda request, job_id: job_view(self, request, job_id)),
+                name=f"{opts.app_label}_{opts.model_name}_import_job",
+            ),
+        ] + super().get_urls()
+
+    def import_action(self, request, **kwargs):
+        # Upload and preview through the bulk import service, not the library's dry run.
+        return import_view(self, request)
+
+    def process_import(self, request, **kwargs):
+        # The confirm writes what the preview validated (kept on an ImportJob).
+        return confirm_view(self, request)
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        # The library passes native types only to its own binary format classes; ours
+        # are subclasses, so decide by kind: spreadsheets get numbers, CSV gets text.
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        native = isinstance(file_format, base_formats.XLSX)
+        kwargs.pop("force_native_type", None)
+        data = self.get_data_for_export(request, queryset, force_native_type=native, **kwargs)
+        export_data = file_format.export_data(data)
+        encoding = kwargs.get("encoding")
+        if not file_format.is_binary() and encoding:
+            export_data = export_data.encode(encoding)
+        return export_data
+
+    def _import_url(self) -> str:
+        opts = self.model._meta
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_import", current_app=self.admin_site.name
+        )

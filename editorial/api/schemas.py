@@ -16,7 +16,7 @@ from ninja import Field, Schema
 
 from editorial.render_data import blocks_text, html_to_blocks
 from editorial.services.access import issue_access_level
-from editorial.services.exporting import plain_decimal
+from editorial.tables.writing import plain_decimal
 
 
 def _absolute(path: str) -> str:

@@ -20,6 +20,7 @@ from datetime import date
 from django.db.models import Q
 
 from editorial.models import AccessLevel, ApiToken, Issue, Organisation, Subscriber
+from editorial.services.subscriptions import active_subscriptions_of_organisation
 
 # The session key under which the signed-in subscriber's id is kept.
 SESSION_SUBSCRIBER_KEY = "editorial_subscriber_id"
@@ -64,9 +65,6 @@ ANONYMOUS = Reader()
 
 
 def _active_bulletin_ids(organisation: Organisation, *, on: date | None = None) -> set[int]:
-    # Imported here: delivery imports this module's callers, not the other way round.
-    from editorial.services.delivery import active_subscriptions_of_organisation
-
     return set(
         active_subscriptions_of_organisation(organisation_id=organisation.pk, on=on)
         .order_by()  # the default ordering's joins would widen the DISTINCT

@@ -57,7 +57,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -67,13 +67,12 @@ from django.core.mail import EmailMultiAlternatives, get_connection, send_mail
 from django.core.mail.backends.smtp import EmailBackend as SMTPEmailBackend
 from django.core.mail.message import sanitize_address
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from editorial import workflow
 from editorial.models import (
     Delivery,
     Issue,
@@ -84,8 +83,15 @@ from editorial.models import (
     Subscription,
 )
 from editorial.services.errors import PermissionRefused, ServiceError
+from editorial.services.permissions import require_permission
 from editorial.services.queueing import task_named
-from editorial.workflow import ISSUE_PUBLIC_STATES, IssueState
+from editorial.services.subscriptions import (
+    active_subscriptions,
+    subscription_formats,
+    subscription_issues,
+    subscription_refusal,
+)
+from editorial.workflow import IssueState
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +104,6 @@ SALT_DOWNLOAD = "editorial.subscriber.download"
 SALT_UNSUBSCRIBE = "editorial.subscriber.unsubscribe"
 
 DOWNLOAD_KINDS = ("pdf", "html", "metrics")
-DEFAULT_FORMATS = [Format.PDF_LINK.value]
 # Rows that are waiting to be sent; anything else is finished (or being sent).
 OPEN_STATES = (State.PENDING, State.RETRYING)
 
@@ -111,85 +116,7 @@ def link_max_age() -> timedelta:
     return timedelta(days=_setting("SUBSCRIBER_LINK_MAX_AGE_DAYS", 30))
 
 
-# --- Who is subscribed -------------------------------------------------------------------
-
-
-def local_today(now: datetime | None = None) -> date:
-    return timezone.localdate(now or timezone.now())
-
-
-def subscription_formats(subscription: Subscription) -> list[str]:
-    """The subscription's formats in a fixed order; none chosen means a PDF link."""
-    chosen = set(subscription.formats or [])
-    formats = [value for value in Format.values if value in chosen]
-    return formats or list(DEFAULT_FORMATS)
-
-
-def subscription_refusal(subscription: Subscription, *, on: date | None = None) -> str:
-    """Why the subscription gives no access today, in the user's language; "" if it does."""
-    on = on or local_today()
-    subscriber = subscription.subscriber
-    if not subscriber.active or not subscriber.organisation.active:
-        return _("This subscriber has been deactivated.")
-    if subscription.cancelled_at is not None:
-        return _("This subscription was cancelled.")
-    if subscription.starts_on and subscription.starts_on > on:
-        return _("This subscription has not started yet.")
-    if subscription.ends_on and subscription.ends_on < on:
-        return _("This subscription has ended.")
-    return ""
-
-
-def _subscriptions_in_force(on: date | None, **filters) -> QuerySet[Subscription]:
-    on = on or local_today()
-    return (
-        Subscription.objects.filter(
-            cancelled_at__isnull=True,
-            subscriber__active=True,
-            subscriber__organisation__active=True,
-            **filters,
-        )
-        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=on))
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-    )
-
-
-def active_subscriptions(*, bulletin_id: int, on: date | None = None) -> QuerySet[Subscription]:
-    return _subscriptions_in_force(on, bulletin_id=bulletin_id)
-
-
-def active_subscriptions_of_organisation(
-    *, organisation_id: int, on: date | None = None
-) -> QuerySet[Subscription]:
-    """The organisation's subscriptions in force (on a day, default today), of its active people."""
-    return _subscriptions_in_force(on, subscriber__organisation_id=organisation_id)
-
-
-def subscription_period(subscription: Subscription) -> tuple[date, date | None]:
-    """First and last day whose publications belong to the subscription (None: open)."""
-    start = subscription.starts_on or timezone.localdate(subscription.created_at)
-    ends = [d for d in (subscription.ends_on,) if d]
-    if subscription.cancelled_at:
-        ends.append(timezone.localdate(subscription.cancelled_at))
-    return start, min(ends) if ends else None
-
-
-def subscription_issues(subscription: Subscription) -> QuerySet[Issue]:
-    """The public issues published during the subscription, and any it was sent."""
-    start, end = subscription_period(subscription)
-    published = Q(published_at__date__gte=start)
-    if end:
-        published &= Q(published_at__date__lte=end)
-    delivered = Q(deliveries__subscription=subscription, deliveries__kind=Kind.ISSUE)
-    return (
-        Issue.objects.filter(
-            Q(bulletin_id=subscription.bulletin_id, state__in=ISSUE_PUBLIC_STATES)
-            & (published | delivered)
-        )
-        .select_related("bulletin")
-        .distinct()
-        .order_by("-published_at", "-number")
-    )
+# --- Files ---------------------------------------------------------------------------------
 
 
 def current_rendition(issue: Issue, kind: str) -> Rendition | None:
@@ -470,10 +397,7 @@ def _correction_time(issue: Issue) -> datetime | None:
 def check_may_manage_deliveries(user) -> None:
     if user is None:
         return  # the system: tasks and the sweeper
-    from editorial.services.reviewing import user_roles
-
-    if not (user.is_superuser or workflow.PUBLISHER in user_roles(user)):
-        raise PermissionRefused(_("Only publishers may send or resend deliveries."))
+    require_permission(user, "delivery.manage")
 
 
 def fan_out_issue_deliveries(*, issue_id: int, kind: str = Kind.ISSUE, user=None) -> list[int]:

@@ -120,10 +120,8 @@ def _check_raster(content: bytes) -> CheckedImage:
 
 
 def _check_svg(content: bytes) -> CheckedImage:
-    from xml.etree.ElementTree import ParseError
-
     from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
+    from defusedxml.ElementTree import ParseError, fromstring
 
     try:
         root = fromstring(content)

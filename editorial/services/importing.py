@@ -39,6 +39,7 @@ from editorial.models import (
 from editorial.parsing.keyfigures import KeyFigure, extract_key_figures
 from editorial.parsing.tree import BulletinParseError, ParsedBulletin
 from editorial.services.errors import ImportRefused, ServiceError
+from editorial.services.queueing import delay_after_commit
 from editorial.slugs import is_url_slug, validate_url_slug
 from editorial.workflow import IssueState
 
@@ -670,10 +671,7 @@ def request_preview_parse(*, job: ImportJob) -> None:
     job.error = ""
     job.report = {"parse_key": key, "parse_queued_at": timezone.now().isoformat()}
     job.save(update_fields=["state", "progress", "error", "report"])
-    from editorial.tasks import parse_import_preview
-
-    job_id = job.pk
-    transaction.on_commit(lambda: parse_import_preview.delay(job_id, key))
+    delay_after_commit("editorial.parse_import_preview", job.pk, key)
 
 
 def fail_import_job_for(*, job_id: int, code: str) -> None:
@@ -888,9 +886,7 @@ def confirm_import_job(
         return job
     job.refresh_from_db()
     if job.file.size > settings.BULLETIN_IMPORT_ASYNC_BYTES or parses_in_background(job):
-        from editorial.tasks import run_import_job as run_import_job_task
-
-        transaction.on_commit(lambda: run_import_job_task.delay(job.pk))
+        delay_after_commit("editorial.run_import_job", job.pk)
     else:
         run_import_job(job_id=job.pk)
         job.refresh_from_db()

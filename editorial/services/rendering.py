@@ -51,6 +51,7 @@ from editorial.models import Issue, Rendition
 from editorial.render_data import content_hash, data_uri_bytes, issue_render_data
 from editorial.services.audit import record_action
 from editorial.services.errors import PermissionRefused
+from editorial.services.queueing import task_named
 from editorial.workflow import ISSUE_PUBLIC_STATES
 
 logger = logging.getLogger(__name__)
@@ -427,10 +428,9 @@ def _warm_quietly() -> None:
 
 
 def _send(rendition_ids: list[int], *, force: bool = False) -> None:
-    from editorial.tasks import render_issue_rendition
-
+    render = task_named("editorial.render_issue_rendition")
     for rendition_id in rendition_ids:
-        render_issue_rendition.apply_async(
+        render.apply_async(
             args=(rendition_id,),
             kwargs={"force": force},
             # A publish must not hang on a dead broker: one quick retry, then the sweeper.

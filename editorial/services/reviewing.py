@@ -225,14 +225,6 @@ def issue_blockers(issue: Issue, *, for_action: str = "approve") -> list[str]:
 GATED_ISSUE_ACTIONS = {"approve", "schedule", "publish"}
 
 
-def transition_issue(*, issue: Issue, action: str, user, comment: str = "", **data) -> Issue:
-    """Move an issue along its workflow: the review API's name for the one issue door."""
-    # Imported here: services.issues builds on this module (blockers, the trail).
-    from editorial.services.issues import take_issue_action
-
-    return take_issue_action(issue=issue, action=action, user=user, comment=comment, **data)
-
-
 @transaction.atomic
 def resolve_import_warning(*, warning: ImportWarning, user) -> ImportWarning:
     require_permission(user, "import_warning.resolve", issue_state=warning.issue.state)

@@ -39,6 +39,7 @@ from editorial.models import Organisation, SignInLink, Subscriber, SubscriberSig
 from editorial.services.access import SESSION_SUBSCRIBER_KEY
 from editorial.services.errors import ServiceError
 from editorial.services.queueing import task_named
+from editorial.services.subscriptions import active_subscriptions_of_organisation
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +208,6 @@ def seats_used(organisation: Organisation, *, now: datetime | None = None) -> in
 
 def _admit(subscriber: Subscriber, *, method: str, now: datetime) -> SubscriberSignIn:
     """The checks every sign-in passes, and its seat. Call inside a transaction."""
-    from editorial.services.delivery import active_subscriptions_of_organisation
-
     # Locked: two people signing in at once cannot both take the last seat.
     organisation = Organisation.objects.select_for_update().get(pk=subscriber.organisation_id)
     subscriber = Subscriber.objects.get(pk=subscriber.pk)

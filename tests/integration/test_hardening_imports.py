@@ -18,12 +18,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from editorial.import_formats import ImportFileRefused, read_csv_table, read_xlsx_table
 from editorial.models import ImportJob, Issue
 from editorial.parsing.docx_reader import PackageLimits, check_package_size, parse_docx
 from editorial.parsing.tree import BulletinParseError
 from editorial.services import importing
 from editorial.services.errors import ImportRefused
+from editorial.tables.reading import ImportFileRefused, read_csv_table, read_xlsx_table
 from tests.integration.celery_worker import (  # noqa: F401  (fixtures)
     celery_worker,
     redis_server,

@@ -270,10 +270,10 @@ def test_the_release_is_the_schedulers_only():
     assert ReviewEvent.objects.filter(issue=issue, action="publish").count() == 1
 
 
-def test_transition_issue_publish_queues_renders_and_deliveries(publisher):
+def test_publishing_through_the_door_queues_renders_and_deliveries(publisher):
     issue = issue_in(IssueState.APPROVED)
     with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
-        reviewing.transition_issue(issue=issue, action="publish", user=publisher)
+        take_issue_action(issue=issue, action="publish", user=publisher)
     issue.refresh_from_db()
     assert issue.state == IssueState.PUBLISHED and issue.published_by == publisher
     assert _publishes(callbacks)

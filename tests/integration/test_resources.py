@@ -16,7 +16,8 @@ from django.utils import translation
 from import_export.resources import ModelResource
 
 from editorial.models import Article, Indicator, Metric, Organisation, Subscriber
-from editorial.resources import (
+from editorial.services.errors import ImportRefused, PermissionRefused
+from editorial.tables.resources import (
     ArticleResource,
     IndicatorResource,
     MetricResource,
@@ -26,7 +27,6 @@ from editorial.resources import (
     problems_csv,
     read_table,
 )
-from editorial.services.errors import ImportRefused, PermissionRefused
 from editorial.workflow import ArticleState, IssueState
 from tests.factories import ArticleFactory, IndicatorFactory, IssueFactory, UserFactory
 
@@ -408,7 +408,7 @@ def _in_thread(target, results, key):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_imports_into_the_same_table_at_once_both_succeed(monkeypatch):
-    from editorial.table_imports import service
+    from editorial.tables import service
 
     # Widen the race: both files are planned (both see the shared row as new) before
     # either is written.

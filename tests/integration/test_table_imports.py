@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from editorial.models import AuditEntry, ImportJob, Indicator, Metric
-from editorial.table_imports import service
-from editorial.table_imports.service import TableImportRefused, import_table
+from editorial.tables import service
+from editorial.tables.service import TableImportRefused, import_table
 from tests.factories import IndicatorFactory, IssueFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]

@@ -10,6 +10,7 @@ from editorial import workflow
 from editorial.models import Article, Issue, Metric, ReviewEvent
 from editorial.services import publishing, reviewing
 from editorial.services.errors import ServiceError
+from editorial.services.issues import take_issue_action
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER, ArticleState, IssueState
 from tests.factories import ArticleFactory, IssueFactory, UserFactory
 
@@ -186,7 +187,7 @@ def test_readiness_gates_block_approval_and_say_why():
     blockers = reviewing.issue_blockers(issue)
     assert len(blockers) == 4
     with pytest.raises(ServiceError) as refused:
-        reviewing.transition_issue(issue=issue, action="approve", user=reviewer)
+        take_issue_action(issue=issue, action="approve", user=reviewer)
     assert "未通过审核" in str(refused.value) and "海外借鉴" in str(refused.value)
     assert Issue.objects.get(pk=issue.pk).state == IssueState.IN_REVIEW
 

@@ -10,18 +10,15 @@ import pytest
 import tablib
 from django.utils import translation
 
-from editorial.import_formats import (
+from editorial.tables.formats import (
     CSVImportFormat,
     ExcelCSVExportFormat,
-    ImportFileRefused,
-    SharedImportStorage,
     TypedXLSXExportFormat,
     XLSXImportFormat,
-    decode_csv_bytes,
-    read_csv_table,
 )
-from editorial.resources import parse_date, parse_decimal
-from editorial.services.exporting import csv_cell, escape_formula, stream_csv, write_xlsx
+from editorial.tables.reading import ImportFileRefused, decode_csv_bytes, read_csv_table
+from editorial.tables.resources import parse_date, parse_decimal
+from editorial.tables.writing import csv_cell, escape_formula, stream_csv, write_xlsx
 
 
 @pytest.fixture(autouse=True)
@@ -157,32 +154,6 @@ def test_admin_export_formats_escape_csv_and_type_xlsx():
     typed.append(["软件", Decimal("1.25")])
     sheet = openpyxl.load_workbook(io.BytesIO(TypedXLSXExportFormat().export_data(typed))).active
     assert sheet["B2"].value == 1.25
-
-
-def test_shared_storage_round_trip_in_a_private_folder(settings, tmp_path):
-    settings.BULLETIN_IMPORT_TMP_DIR = str(tmp_path)
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    storage = SharedImportStorage()
-    storage.save(TABLE.encode("gb18030"))
-    assert (tmp_path / storage.name).exists()
-    # The confirm step builds a new storage object from the name alone (another process).
-    again = SharedImportStorage(name=storage.name, read_mode="r", encoding="utf-8")
-    assert again.read() == TABLE.encode("gb18030")
-    again.remove()
-    with pytest.raises(ImportFileRefused, match="no longer available"):
-        again.read()
-    with pytest.raises(ImportFileRefused):
-        SharedImportStorage(name="../../etc/passwd").read()
-
-
-def test_shared_storage_uses_a_shared_cache(settings, monkeypatch):
-    monkeypatch.setattr(SharedImportStorage, "cache_is_shared", staticmethod(lambda: True))
-    storage = SharedImportStorage()
-    storage.save(b"a,b\n")
-    assert SharedImportStorage(name=storage.name).read() == b"a,b\n"
-    storage.remove()
-    with pytest.raises(ImportFileRefused):
-        SharedImportStorage(name=storage.name).read()
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from editorial.models import (
     Tag,
 )
 from editorial.sanitising import sanitise_body_html
-from editorial.table_imports.cells import (
+from editorial.tables.cells import (
     ChoiceReader,
     clean_text,
     key_part,

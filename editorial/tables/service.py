@@ -33,13 +33,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from editorial.import_formats import ImportFileRefused, read_csv_table, read_xlsx_table
 from editorial.models import ImportJob, Issue
 from editorial.services.audit import record_action
 from editorial.services.errors import ImportRefused, PermissionRefused
-from editorial.services.exporting import stream_csv
-from editorial.table_imports.cells import clean_text, is_blank
-from editorial.table_imports.tables import TABLES, RowInvalid, Table
+from editorial.tables.cells import clean_text, is_blank
+from editorial.tables.definitions import TABLES, RowInvalid, Table
+from editorial.tables.reading import ImportFileRefused, read_csv_table, read_xlsx_table
+from editorial.tables.writing import stream_csv
 from editorial.workflow import ISSUE_EDITABLE_STATES
 
 # How long an import waits for another import into the same table to finish.

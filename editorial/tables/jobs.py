@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from editorial.models import ImportJob
 from editorial.services.errors import ImportRefused, PermissionRefused
-from editorial.table_imports.service import (
+from editorial.services.queueing import delay_after_commit
+from editorial.tables.definitions import TABLES
+from editorial.tables.service import (
     TableImportRefused,
     ValidatedTable,
     _refused,
@@ -32,7 +34,6 @@ from editorial.table_imports.service import (
     validate_table,
     write_validated,
 )
-from editorial.table_imports.tables import TABLES
 
 ERROR_LIMIT = 4000
 
@@ -62,10 +63,7 @@ def start_table_check(*, table: str, data: bytes, user, file_name: str = "") -> 
     )
     job.file.save(f"{uuid4().hex}.{'xlsx' if xlsx else 'csv'}", ContentFile(data), save=False)
     job.save()
-    from editorial.tasks import check_table_import
-
-    job_id = job.pk
-    transaction.on_commit(lambda: check_table_import.delay(job_id))
+    delay_after_commit("editorial.check_table_import", job.pk)
     return job
 
 
@@ -137,9 +135,7 @@ def start_table_write(*, job_id: int, checksum: str, table: str, user) -> Import
         job.progress = 50
         job.options = {**job.options, "confirmed_by": user.pk}
         job.save(update_fields=["state", "progress", "options"])
-        from editorial.tasks import write_table_import
-
-        transaction.on_commit(lambda: write_table_import.delay(job_id))
+        delay_after_commit("editorial.write_table_import", job_id)
     return job
 
 

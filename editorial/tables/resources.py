@@ -20,7 +20,7 @@ and the library's sequence reset after an import (which rewinds the id sequence 
 concurrent import, see django-import-export #2166) is skipped: ids come from the
 sequence and are never in the files.
 
-Imports go through ``editorial.table_imports``: the whole file validated in memory,
+Imports go through ``editorial.tables``: the whole file validated in memory,
 then written in bulk in one transaction; ``import_table`` here takes a resource class
 for the table's name. The resources below serve the admin's exports (and the library's
 own import path, kept as the baseline the import bench measures against), and keep the
@@ -43,7 +43,6 @@ from django.utils.translation import override
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
-from editorial.import_formats import ImportFileRefused
 from editorial.models import (
     Article,
     Indicator,
@@ -55,8 +54,7 @@ from editorial.models import (
     Tag,
 )
 from editorial.sanitising import sanitise_body_html
-from editorial.services.exporting import plain_decimal
-from editorial.table_imports.cells import (
+from editorial.tables.cells import (
     DATE_FORMATS,
     clean_text,
     is_blank,
@@ -64,7 +62,8 @@ from editorial.table_imports.cells import (
     parse_date,
     parse_decimal,
 )
-from editorial.table_imports.service import (
+from editorial.tables.reading import ImportFileRefused
+from editorial.tables.service import (
     RowProblem,
     TableImportRefused,
     TableImportReport,
@@ -72,7 +71,8 @@ from editorial.table_imports.service import (
     problems_csv,
     read_table,
 )
-from editorial.table_imports.service import import_table as bulk_import_table
+from editorial.tables.service import import_table as bulk_import_table
+from editorial.tables.writing import plain_decimal
 from editorial.workflow import ISSUE_EDITABLE_STATES, ArticleState
 
 __all__ = [
@@ -84,7 +84,7 @@ __all__ = [
 IMPORT_LOCK_WAIT_SECONDS = 120
 
 
-# --- Reading cells (editorial.table_imports.cells) -------------------------------------
+# --- Reading cells (editorial.tables.cells) -------------------------------------
 
 _key_part = key_part
 
@@ -786,7 +786,7 @@ def import_table(
     """Import a CSV or XLSX table, all or nothing, through the bulk import service.
 
     ``resource_class`` names the table (its model); the rows are validated whole and
-    written in bulk by ``editorial.table_imports.service.import_table``, which the admin
+    written in bulk by ``editorial.tables.service.import_table``, which the admin
     uses too. The resources themselves serve the admin's exports.
     """
     return bulk_import_table(
