@@ -133,3 +133,23 @@ def key_part(value) -> str:
     if re.fullmatch(r"\d+\.0+", text):
         text = text.split(".")[0]
     return text
+
+
+TAG_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+def read_tag_names(value, *, max_length: int) -> list[str]:
+    """Tag names separated by commas, 、 or semicolons, each once, in order; a name
+    longer than ``max_length`` (Tag.name's) is refused."""
+    names: list[str] = []
+    for part in TAG_SEPARATORS.split(clean_text(value)):
+        name = part.strip()
+        if name and name not in names:
+            names.append(name)
+    for name in names:
+        if len(name) > max_length:
+            raise ValueError(
+                _("The tag “%(tag)s” is longer than %(limit)s characters.")
+                % {"tag": name, "limit": max_length}
+            )
+    return names

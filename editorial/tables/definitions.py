@@ -37,10 +37,9 @@ from editorial.tables.cells import (
     parse_decimal,
     parse_flag,
     parse_whole_number,
+    read_tag_names,
 )
 from editorial.workflow import ISSUE_EDITABLE_STATES, ArticleState
-
-TAG_SEPARATORS = r"[,，、;；]"
 
 
 class RowInvalid(Exception):
@@ -442,21 +441,7 @@ class SubscriberTable(Table):
 
 
 def _read_tags(value) -> list[str]:
-    import re
-
-    names: list[str] = []
-    for part in re.split(TAG_SEPARATORS, clean_text(value)):
-        name = part.strip()
-        if name and name not in names:
-            names.append(name)
-    limit = Tag._meta.get_field("name").max_length
-    for name in names:
-        if len(name) > limit:
-            raise ValueError(
-                _("The tag “%(tag)s” is longer than %(limit)s characters.")
-                % {"tag": name, "limit": limit}
-            )
-    return names
+    return read_tag_names(value, max_length=Tag._meta.get_field("name").max_length)
 
 
 class ArticleTable(Table):

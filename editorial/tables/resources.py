@@ -31,12 +31,10 @@ reset.
 from __future__ import annotations
 
 import re
-import time
-import zlib
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
-from django.db import connections, models
+from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -54,13 +52,16 @@ from editorial.models import (
     Tag,
 )
 from editorial.sanitising import sanitise_body_html
+from editorial.services.errors import ImportRefused
 from editorial.tables.cells import (
     DATE_FORMATS,
+    ChoiceReader,
     clean_text,
     is_blank,
     key_part,
     parse_date,
     parse_decimal,
+    read_tag_names,
 )
 from editorial.tables.reading import ImportFileRefused
 from editorial.tables.service import (
@@ -68,6 +69,7 @@ from editorial.tables.service import (
     TableImportRefused,
     TableImportReport,
     is_xlsx_upload,
+    lock_table_for_import,
     problems_csv,
     read_table,
 )
@@ -149,27 +151,10 @@ class ChoiceWidget(widgets.Widget):
 
     def __init__(self, choices, **kwargs):
         super().__init__(**kwargs)
-        self.choices = list(choices)
-        self._lookup: dict[str, str] | None = None
+        self.read = ChoiceReader(choices)
 
     def clean(self, value, row=None, **kwargs):
-        text = clean_text(value)
-        if not text:
-            return None
-        if self._lookup is None:
-            self._lookup = {}
-            for stored, label in self.choices:
-                self._lookup[str(stored).casefold()] = stored
-                for language in ("zh-hans", "en"):
-                    with override(language):
-                        self._lookup[str(label).casefold()] = stored
-        try:
-            return self._lookup[text.casefold()]
-        except KeyError:
-            raise ValueError(
-                _("“%(value)s” is not one of: %(choices)s.")
-                % {"value": text, "choices": ", ".join(str(c[0]) for c in self.choices)}
-            ) from None
+        return self.read(value)
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)
@@ -309,19 +294,9 @@ class TagsWidget(widgets.ManyToManyWidget):
         super().__init__(Tag, separator=", ", field="name", **kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        names = []
-        for part in self.SEPARATORS.split(clean_text(value)):
-            name = part.strip()
-            if name and name not in names:
-                names.append(name)
-        limit = Tag._meta.get_field("name").max_length
-        for name in names:
-            if len(name) > limit:
-                raise ValueError(
-                    _("The tag “%(tag)s” is longer than %(limit)s characters.")
-                    % {"tag": name, "limit": limit}
-                )
-        return [Tag.objects.get_or_create(name=name)[0] for name in names]
+        return [Tag.objects.get_or_create(name=name)[0] for name in read_tag_names(
+            value, max_length=Tag._meta.get_field("name").max_length
+        )]
 
 
 # --- The resources --------------------------------------------------------------------
@@ -419,26 +394,11 @@ class NaturalKeyResource(resources.ModelResource):
         return labels
 
     def _lock_table(self) -> None:
-        """Take turns with other imports into the same table until this transaction ends.
-
-        Two files that create the same new key at the same time would otherwise both see
-        it missing and one would fail on the unique constraint.
-        """
-        connection = connections[self.get_db_connection_name()]
-        if connection.vendor != "postgresql" or not connection.in_atomic_block:
-            return
-        key = zlib.crc32(f"editorial-table-import:{self._meta.model._meta.db_table}".encode())
-        deadline = time.monotonic() + IMPORT_LOCK_WAIT_SECONDS
-        with connection.cursor() as cursor:
-            while True:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
-                if cursor.fetchone()[0]:
-                    return
-                if time.monotonic() > deadline:
-                    raise ImportFileRefused(
-                        _("Another import into this table is still running. Try again in a minute.")
-                    )
-                time.sleep(0.05)
+        # The bulk service's lock, so a library import and a bulk one take turns too.
+        try:
+            lock_table_for_import(self._meta.model, using=self.get_db_connection_name())
+        except ImportRefused as refused:
+            raise ImportFileRefused(str(refused)) from refused
 
     def natural_key(self, row) -> tuple:
         return tuple(

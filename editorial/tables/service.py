@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -363,17 +363,19 @@ class PlanOutdated(Exception):
         self.problems = problems
 
 
-def _lock_table(spec: Table) -> None:
-    """Take turns with other imports into the same table until this transaction ends.
+def lock_table_for_import(model, *, using: str = "default") -> None:
+    """Take turns with other imports into ``model``'s table until this transaction ends.
 
     Two files that create the same new key at the same time would otherwise both see
-    it missing and one would fail on the unique constraint.
+    it missing and one would fail on the unique constraint. Raises ImportRefused (code
+    "busy") after IMPORT_LOCK_WAIT_SECONDS.
     """
-    if connection.vendor != "postgresql":
+    db = connections[using]
+    if db.vendor != "postgresql" or not db.in_atomic_block:
         return
-    key = zlib.crc32(f"editorial-table-import:{spec.model._meta.db_table}".encode())
+    key = zlib.crc32(f"editorial-table-import:{model._meta.db_table}".encode())
     deadline = time.monotonic() + IMPORT_LOCK_WAIT_SECONDS
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         while True:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
             if cursor.fetchone()[0]:
@@ -488,7 +490,7 @@ def write_validated(
     reason = _("Imported from %(file)s") % {"file": validated.file_name or spec.name}
     try:
         with transaction.atomic():
-            _lock_table(spec)
+            lock_table_for_import(spec.model)
             existing = spec.existing(p.match for p in validated.planned)
             outdated = _changed_since_planning(spec, validated, existing) + _closed_issues(
                 validated
