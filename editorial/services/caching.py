@@ -236,55 +236,67 @@ def cached_public_page(*allowed_params: str):
             if not reads_as_public(request):
                 response = view(request, *args, **kwargs)
                 patch_cache_control(response, private=True)
-                patch_vary_headers(response, ("Cookie",))
-                return response
-            response = cached(request, *args, **kwargs)
+            else:
+                response = _through_cache(request, allowed_params, lambda: view(request, *args, **kwargs))
             patch_vary_headers(response, ("Cookie",))
-            return response
-
-        def cached(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD") or not page_cache_enabled():
-                return view(request, *args, **kwargs)
-            key = page_key(request, allowed_params)
-            if key is None:
-                return view(request, *args, **kwargs)
-            if _local.purge_pending and not retry_pending_purge():
-                return view(request, *args, **kwargs)
-            version = issue_version()
-            generation = _local.trusted_generation()
-            if generation is not None:
-                entry = _local.get(key, (generation, version))
-                if entry is not None:
-                    return _response_from(entry)
-            try:
-                found = cache.get_many([PUBLIC_GENERATION_KEY, key])
-            except Exception:
-                logger.warning("Page cache unreachable; rendering %s uncached", request.path)
-                return view(request, *args, **kwargs)
-            generation = found.get(PUBLIC_GENERATION_KEY)
-            entry = found.get(key)
-            if generation is not None:
-                _local.remember_generation(generation)
-            if generation is not None and entry is not None and entry[0] == (generation, version):
-                _local.put(key, entry)
-                return _response_from(entry)
-            response = view(request, *args, **kwargs)
-            if callable(getattr(response, "render", None)) and not response.is_rendered:
-                response = response.render()  # a TemplateResponse (sitemaps)
-            if _storable(response):
-                try:
-                    if generation is None:
-                        generation = public_generation()
-                    entry = _entry_of((generation, version), response)
-                    cache.set(key, entry, page_cache_timeout())
-                    _local.put(key, entry)
-                except Exception:
-                    logger.warning("Page cache unreachable; %s not stored", request.path)
             return response
 
         return wrapper
 
     return decorator
+
+
+def _cacheable_key(request, allowed_params: tuple[str, ...]) -> str | None:
+    """The request's cache key, or None when this answer must be made afresh."""
+    if request.method not in ("GET", "HEAD") or not page_cache_enabled():
+        return None
+    key = page_key(request, allowed_params)
+    if key is None:
+        return None
+    if _local.purge_pending and not retry_pending_purge():
+        return None  # a purge still owed: stored pages may be stale
+    return key
+
+
+def _through_cache(request, allowed_params: tuple[str, ...], render) -> HttpResponse:
+    key = _cacheable_key(request, allowed_params)
+    if key is None:
+        return render()
+    version = issue_version()
+    generation = _local.trusted_generation()
+    if generation is not None:
+        entry = _local.get(key, (generation, version))
+        if entry is not None:
+            return _response_from(entry)
+    try:
+        found = cache.get_many([PUBLIC_GENERATION_KEY, key])
+    except Exception:
+        logger.warning("Page cache unreachable; rendering %s uncached", request.path)
+        return render()
+    generation = found.get(PUBLIC_GENERATION_KEY)
+    entry = found.get(key)
+    if generation is not None:
+        _local.remember_generation(generation)
+        if entry is not None and entry[0] == (generation, version):
+            _local.put(key, entry)
+            return _response_from(entry)
+    response = render()
+    if callable(getattr(response, "render", None)) and not response.is_rendered:
+        response = response.render()  # a TemplateResponse (sitemaps)
+    if _storable(response):
+        _store(key, response, generation=generation, version=version, path=request.path)
+    return response
+
+
+def _store(key: str, response, *, generation, version, path: str) -> None:
+    try:
+        if generation is None:
+            generation = public_generation()
+        entry = _entry_of((generation, version), response)
+        cache.set(key, entry, page_cache_timeout())
+        _local.put(key, entry)
+    except Exception:
+        logger.warning("Page cache unreachable; %s not stored", path)
 
 
 def _storable(response) -> bool:
