@@ -261,7 +261,7 @@ def main(argv=None) -> int:
 
         with psycopg.connect(postgres.url("postgres"), autocommit=True) as admin_db:
             admin_db.execute("CREATE DATABASE bulletin_load")
-        stack = Stack(workdir, database_url=postgres.url("bulletin_load"), redis_url=redis.url(),
+        stack = Stack(workdir, database_url=postgres.url("bulletin_load"), redis_url=redis.url,
                       s3=s3, bucket=BUCKET, smtp_port=smtp.port, env=STACK_ENV,
                       worker_concurrency={"deliver": 2})
         note("migrating")

@@ -204,8 +204,9 @@ class RedisServer(_Service):
             log_path=workdir / "redis.log", ready=lambda _p: self.ping(),
         )
 
-    def url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
 
     def ping(self) -> bool:
         try:

@@ -63,7 +63,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives, get_connection, send_mail
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPEmailBackend
 from django.core.mail.message import sanitize_address
 from django.db import transaction
@@ -72,6 +72,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from editorial.models import (
     Delivery,
@@ -85,6 +86,7 @@ from editorial.models import (
 from editorial.services.errors import PermissionRefused, ServiceError
 from editorial.services.permissions import require_permission
 from editorial.services.queueing import task_named
+from editorial.services.subscriber_mail import mail_subscriber
 from editorial.services.subscriptions import (
     active_subscriptions,
     subscription_formats,
@@ -357,23 +359,15 @@ def send_page_link(*, subscriber: Subscriber) -> bool:
         return False
     if not cache.add(f"subscriber-page-link:{subscriber.pk}", 1, timeout=600):
         return False
-    with translation.override(subscriber.language):
-        context = {
-            "subscriber": subscriber,
-            "page_url": page_url(subscriber),
-            "link_days": link_max_age().days,
-            "language": subscriber.language,
-        }
-        subject = _("Your subscription page")
-        text = render_to_string("email/page_link.txt", context)
-        html = render_to_string("email/page_link.html", context)
-    try:
-        send_mail(subject, text, None, [subscriber.email], html_message=html)
-    except (OSError, smtplib.SMTPException):
-        logger.exception("Could not send a page link to subscriber %s", subscriber.pk)
+    sent = mail_subscriber(
+        subscriber,
+        subject=gettext_lazy("Your subscription page"),
+        template="email/page_link",
+        context={"page_url": page_url(subscriber), "link_days": link_max_age().days},
+    )
+    if not sent:
         cache.delete(f"subscriber-page-link:{subscriber.pk}")
-        return False
-    return True
+    return sent
 
 
 # --- Fan-out -----------------------------------------------------------------------------

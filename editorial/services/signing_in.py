@@ -19,26 +19,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import smtplib
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from editorial.models import Organisation, SignInLink, Subscriber, SubscriberSignIn
 from editorial.services.access import SESSION_SUBSCRIBER_KEY
 from editorial.services.errors import ServiceError
 from editorial.services.queueing import task_named
+from editorial.services.subscriber_mail import mail_subscriber
 from editorial.services.subscriptions import active_subscriptions_of_organisation
 
 logger = logging.getLogger(__name__)
@@ -150,23 +149,18 @@ def send_sign_in_link(*, email: str, client_address: str | None = None, next_url
         expires_at=timezone.now() + link_lifetime(),
         requested_from=client_address or None,
     )
-    with translation.override(subscriber.language):
-        context = {
-            "subscriber": subscriber,
+    sent = mail_subscriber(
+        subscriber,
+        subject=gettext_lazy("Your sign-in link"),
+        template="email/sign_in_link",
+        context={
             "sign_in_url": sign_in_link_url(token, safe_next(next_url)),
             "minutes": settings.SUBSCRIBER_SIGN_IN_LINK_MINUTES,
-            "language": subscriber.language,
-        }
-        subject = _("Your sign-in link")
-        text = render_to_string("email/sign_in_link.txt", context)
-        html = render_to_string("email/sign_in_link.html", context)
-    try:
-        send_mail(subject, text, None, [subscriber.email], html_message=html)
-    except (OSError, smtplib.SMTPException):
-        logger.exception("Could not send a sign-in link to subscriber %s", subscriber.pk)
+        },
+    )
+    if not sent:
         link.delete()
-        return False
-    return True
+    return sent
 
 
 # --- Following a link -------------------------------------------------------------------

@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,8 @@ from urllib.parse import quote
 
 import kombu.pools
 import pytest
+
+from scripts.stack import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_APP = "tests.integration.celery_worker"
@@ -115,12 +116,6 @@ if os.environ.get("TEST_WORKER_APP") == "1":
 # --- The test side ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_until(predicate, *, timeout: float, interval: float = 0.05, message: str = ""):
     """Poll ``predicate`` until it returns something truthy; fail the test on timeout."""
     deadline = time.monotonic() + timeout
@@ -131,49 +126,6 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.05, message: st
         if time.monotonic() > deadline:
             pytest.fail(f"Timed out after {timeout}s waiting for {message or predicate}")
         time.sleep(interval)
-
-
-class RedisServer:
-    """A throw-away ``redis-server`` on its own port, without persistence."""
-
-    def __init__(self, workdir: Path, port: int | None = None):
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self, timeout: float = 10) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.skip("redis-server is not installed")
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        wait_until(self.ping, timeout=timeout, message=f"redis-server on {self.port}")
-
-    def ping(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
 
 
 def database_url_for_workers() -> str:
@@ -348,6 +300,8 @@ def celery_app_using(broker_url: str, *, default_queue: str = DEFAULT_QUEUE):
 
 @pytest.fixture
 def redis_server(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
     server = RedisServer(tmp_path / "redis")
     server.start()
     yield server

@@ -79,7 +79,7 @@ def test_a_table_import_previews_and_confirms_with_redis_down(client, publisher,
     # The checked rows wait for the confirm on their ImportJob row in the database, not
     # in the cache: a cache outage does not stop an import.
     from editorial.models import Organisation, Subscriber
-    from tests.integration.celery_worker import free_port
+    from scripts.stack import free_port
 
     settings.CACHES = {
         "default": {

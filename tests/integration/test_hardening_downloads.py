@@ -113,7 +113,8 @@ def gunicorn_server(transactional_db, settings, tmp_path):
     """The web process as production runs it: gunicorn, 2 workers, on the test database."""
     import sys
 
-    from tests.integration.celery_worker import database_url_for_workers, free_port
+    from scripts.stack import free_port
+    from tests.integration.celery_worker import database_url_for_workers
 
     settings.MEDIA_ROOT = tmp_path / "media"
     port = free_port()

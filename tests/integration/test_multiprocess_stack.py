@@ -77,12 +77,12 @@ def test_publish_render_and_deliver_across_processes_from_a_bucket(
     subscriptions = make_subscriptions(bulletin, 3, formats=("pdf_link",))
     publisher = UserFactory(username="publisher", roles=[PUBLISHER])
     try:
-        stack = Stack(tmp_path, database_url=database_url_for_workers(), redis_url=redis.url(),
+        stack = Stack(tmp_path, database_url=database_url_for_workers(), redis_url=redis.url,
                       s3=s3, bucket=BUCKET, smtp_port=smtp.port).start(timeout=60)
     except StackError as exc:
         pytest.fail(str(exc))
     try:
-        with celery_app_using(redis.url()):
+        with celery_app_using(redis.url):
             publishing.publish_issue(issue=issue, user=publisher)
 
         def rendered():

@@ -25,8 +25,9 @@ from editorial.models import SchedulerHeartbeat
 from editorial.operations import monitoring, request_context, worker_status
 from editorial.services.publishing import RELEASE_JOB
 from editorial.workflow import PUBLISHER
+from scripts.stack import free_port
 from tests.factories import IssueFactory, UserFactory
-from tests.integration.celery_worker import free_port, wait_until
+from tests.integration.celery_worker import wait_until
 
 pytestmark = pytest.mark.django_db
 
