@@ -191,4 +191,7 @@ def test_twenty_parallel_downloads_leave_healthz_fast(gunicorn_server, settings)
     statuses = [int(process.communicate(timeout=30)[0].strip() or 0) for process in downloads]
     assert statuses == [200] * 20
     p95 = statistics.quantiles(timings, n=20)[-1]
-    assert p95 < 0.1, f"/healthz p95 {p95 * 1000:.0f} ms over {len(timings)} samples"
+    # A server whose workers the downloads hold answers only when they end (about two
+    # seconds here); 0.5 s tells that apart from the scheduling noise of 20 curl
+    # processes on two cores, which has reached 0.19 s.
+    assert p95 < 0.5, f"/healthz p95 {p95 * 1000:.0f} ms over {len(timings)} samples"
