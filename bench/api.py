@@ -116,7 +116,7 @@ def _prepare(rows: int) -> tuple[str, bool]:
 
 def _baseline_page(offset: int) -> bytes:
     """The same rows as the endpoint's page, by one bare query, as JSON."""
-    from editorial import selectors
+    from editorial.selectors import public as selectors
 
     fields = (
         "id", "indicator__slug", "indicator__name", "value", "unit", "yoy_percent",

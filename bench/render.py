@@ -125,7 +125,7 @@ def prepare(workdir: Path, env: dict[str, str]) -> list[int]:
         "import django, json, sys; django.setup()\n"
         "from pathlib import Path\n"
         "from editorial.models import Issue\n"
-        "from editorial.render_data import issue_render_data\n"
+        "from editorial.typesetting.render_data import issue_render_data\n"
         "from editorial.services import rendering\n"
         "for pk in sys.argv[2:]:\n"
         "    root = Path(sys.argv[1]) / f'typst-{pk}'; root.mkdir()\n"

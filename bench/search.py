@@ -8,7 +8,7 @@ default, in BENCH_DATABASE_URL; ``--articles 200000`` builds the bigger one and 
 how long the build and its index took). For common 2–4 character queries and two
 one-character ones, "ours" is what the search page does — the count bounded at the
 page's cap, one page of 20 hits with title hits first, and the highlighted snippets
-(editorial.selectors.PublicArticleSearch) — timed end to end from Python. The baseline
+(editorial.selectors.public.PublicArticleSearch) — timed end to end from Python. The baseline
 is the same page done naively: ``icontains`` on title, summary, body and source of
 published articles, counted up to the same cap, and the first 20 by date.
 
@@ -53,8 +53,9 @@ def measure(runs: int, articles: int) -> None:
 
     from django.db import connection
 
-    from editorial import search, selectors
+    from editorial import search
     from editorial.models import Article
+    from editorial.selectors import public as selectors
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "editorial.slug_redirects.RetiredSlugRedirectMiddleware",
+    "editorial.site.slug_redirects.RetiredSlugRedirectMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -202,7 +202,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Media go to an S3-compatible bucket when one is named (every host reads the same files),
 # else to MEDIA_ROOT. Bucket objects are private (no ACL is sent, so the bucket's own
 # applies and must not be public); readers get short-lived signed URLs
-# (editorial.file_serving). Credentials come from the environment or the host's role.
+# (editorial.site.file_serving). Credentials come from the environment or the host's role.
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 300)
 # Send bucket files through the web process (in chunks) instead of redirecting the reader

@@ -3,12 +3,12 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from editorial import views as editorial_views
 from editorial.api.site import api as data_api
-from editorial.media_views import stored_file
 from editorial.operations import monitoring
 from editorial.services.caching import cached_public_page
-from editorial.sitemaps import SITEMAPS
+from editorial.site import views as editorial_views
+from editorial.site.media_views import stored_file
+from editorial.site.sitemaps import SITEMAPS
 
 # SimpleAdminConfig (settings.py) leaves discovery to the first URL lookup.
 admin.autodiscover()
@@ -32,11 +32,11 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
-    path("subscriber/", include("editorial.subscriber_urls")),
-    path("exports/", include("editorial.export_urls")),
+    path("subscriber/", include("editorial.site.subscriber_urls")),
+    path("exports/", include("editorial.site.export_urls")),
     # The data API for subscribers' systems: /api/v1/…, /api/openapi.json (docs/api.md).
     path("api/", data_api.urls),
     # Stored files, each checked against the row it belongs to (DEBUG or not).
     path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", stored_file, name="stored-file"),
-    path("", include("editorial.urls")),
+    path("", include("editorial.site.urls")),
 ]

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from editorial.admin.body_editor import BodyEditorWidget
+from editorial.admin.revisions import field_changes
 from editorial.models import Article
-from editorial.revisions import field_changes
 from editorial.services import reviewing
 from editorial.services.errors import ServiceError
 from editorial.services.reviewing import EDITABLE_ARTICLE_FIELDS

@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 
 from editorial import workflow
+from editorial.links import preview_token_for
 from editorial.models import AuditEntry, Issue
 from editorial.services.errors import ServiceError
 
@@ -172,7 +173,6 @@ class PreviewOnSiteMixin:
             return None
         from django.urls import reverse
 
-        from editorial.views import preview_token_for  # the public site's signing
 
         issue = obj if isinstance(obj, Issue) else getattr(obj, "issue", None)
         if issue is None or issue.state in workflow.ISSUE_PUBLIC_STATES:

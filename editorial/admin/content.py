@@ -90,7 +90,7 @@ class ArticleAdmin(
     def rendered_body(self, obj):
         from django.template.loader import render_to_string
 
-        from editorial.render_data import article_blocks
+        from editorial.typesetting.render_data import article_blocks
 
         html = render_to_string("editorial/_article_blocks.html", {"blocks": article_blocks(obj)})
         return format_html('<div class="rendered-body">{}</div>', html)

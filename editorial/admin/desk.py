@@ -2,7 +2,7 @@
 
 The admin is Django's default site (set up in settings and bulletin/urls.py), so its
 index is extended here rather than by replacing the site: ``install_desk`` gives the site
-the bulletin's name and hands the index page the panels of editorial.desk for the
+the bulletin's name and hands the index page the panels of editorial.selectors.desk for the
 user's roles. Writes stay where they are: each panel links to the page that acts.
 """
 
@@ -14,8 +14,8 @@ import types
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from editorial import desk
 from editorial.operations.worker_status import worker_status
+from editorial.selectors import desk
 from editorial.services.importing import can_import
 from editorial.services.permissions import user_roles
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER

@@ -184,8 +184,8 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         from django.core.exceptions import PermissionDenied
         from django.http import Http404
 
-        from editorial.file_serving import stored_file_response
         from editorial.services.exporting import may_start_export
+        from editorial.site.file_serving import stored_file_response
 
         if not may_start_export(request.user):
             raise PermissionDenied

@@ -14,7 +14,7 @@ from editorial.admin.rendering import rerender_issues
 from editorial.admin.review import ReviewTrailInline
 from editorial.admin.workflow import WorkflowAdminMixin, perform_issue_transition
 from editorial.models import Article, Bulletin, Issue, Section
-from editorial.selectors import issue_table_of_contents
+from editorial.selectors.public import issue_table_of_contents
 from editorial.services import bulletins, issues
 from editorial.services.permissions import may
 from editorial.services.reviewing import issue_blockers

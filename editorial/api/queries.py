@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from editorial import selectors
 from editorial.models import Article, Figure, Indicator, Issue, Metric, Section
+from editorial.selectors import public as selectors
 from editorial.services.access import Reader, full_text_issue_q
 
 # Article columns a metric or a list never needs.

@@ -14,9 +14,9 @@ from typing import Any, Literal
 from django.conf import settings
 from ninja import Field, Schema
 
-from editorial.render_data import blocks_text, html_to_blocks
 from editorial.services.access import issue_access_level
 from editorial.tables.writing import plain_decimal
+from editorial.typesetting.render_data import blocks_text, html_to_blocks
 
 
 def _absolute(path: str) -> str:

@@ -1,6 +1,6 @@
 """Endpoints for the machines that watch the site: readiness and Prometheus metrics.
 
-``/healthz`` (editorial.views) says the process is alive and sees the database and Redis;
+``/healthz`` (editorial.site.views) says the process is alive and sees the database and Redis;
 ``/readyz`` says it can serve: the database, Redis (when configured) and the file storage
 (a small probe file saved and deleted), and names what failed with a 503. ``/metrics``
 serves django-prometheus's figures (requests, latencies, database) to the scraper only:

@@ -4,7 +4,7 @@ Three readings, each bounded in time so the desk never waits on a dead broker fo
 than about a second: the length of each Celery queue (Redis ``LLEN`` of the queue's
 list; Celery's Redis transport keeps a queue as a list under its name), the workers that
 answer a broadcast ping, and the scheduler's last run (the heartbeat beat's publish job
-writes, editorial.desk.scheduler_status). The result is cached for a few seconds, so a
+writes, editorial.selectors.desk.scheduler_status). The result is cached for a few seconds, so a
 desk reloaded by several editors pings once.
 """
 

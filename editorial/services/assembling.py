@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from editorial import workflow
-from editorial.bodies import article_summary
 from editorial.models import Article, Comment, Issue, Metric, ReviewEvent
 from editorial.parsing.tree import Paragraph, ParsedArticle
 from editorial.services.audit import record_action
 from editorial.services.errors import ServiceError
 from editorial.services.permissions import require_permission
 from editorial.services.reviewing import record_review_event
+from editorial.typesetting.bodies import article_summary
 from editorial.workflow import ArticleState
 
 _FIGURE_CLASS = re.compile(r'(<figure\b[^>]*?\bclass="(?:[^"]*\s)?)figure-(\d+)(?=[\s"])')

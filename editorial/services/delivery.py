@@ -83,6 +83,7 @@ from editorial.models import (
     Subscriber,
     Subscription,
 )
+from editorial.selectors.renditions import current_renditions
 from editorial.services.errors import PermissionRefused, ServiceError
 from editorial.services.permissions import require_permission
 from editorial.services.queueing import task_named
@@ -119,17 +120,6 @@ def link_max_age() -> timedelta:
 
 
 # --- Files ---------------------------------------------------------------------------------
-
-
-def current_rendition(issue: Issue, kind: str) -> Rendition | None:
-    """The issue's current file of ``kind`` (pdf or html), if there is one.
-
-    Not filtered on state: a re-render keeps the row pointing at the last good file
-    while it runs (or after it fails), and that file is what subscribers should get.
-    """
-    from editorial.services.rendering import current_renditions
-
-    return current_renditions(issue).get(kind)
 
 
 # --- Signed links ------------------------------------------------------------------------
@@ -630,11 +620,11 @@ def _issue_sections(
 
 def _all_issue_sections(issue: Issue, *, with_bodies: bool) -> list[dict]:
     if with_bodies:
-        from editorial.render_data import issue_render_data
+        from editorial.typesetting.render_data import issue_render_data
 
         sections = issue_render_data(issue)["sections"]
     else:
-        from editorial.selectors import issue_table_of_contents
+        from editorial.selectors.public import issue_table_of_contents
 
         sections = [
             {
@@ -647,7 +637,7 @@ def _all_issue_sections(issue: Issue, *, with_bodies: bool) -> list[dict]:
             }
             for section, articles in issue_table_of_contents(issue)
         ]
-    from editorial.render_data import blocks_text
+    from editorial.typesetting.render_data import blocks_text
 
     for section in sections:
         for article in section["articles"]:
@@ -673,8 +663,8 @@ def _email_charts(blocks: list[dict]) -> None:
     The PNG is drawn from the chart's own SVG, so it is the chart the PDF and pages show."""
     import hashlib
 
-    from editorial.charts import chart_png
-    from editorial.render_data import data_uri_bytes
+    from editorial.typesetting.charts import chart_png
+    from editorial.typesetting.render_data import data_uri_bytes
 
     for block in blocks:
         if block.get("type") != "figure" or not block.get("chart") or not block.get("image_data_uri"):
@@ -760,7 +750,7 @@ def _attachment_wait_until(delivery: Delivery, now: datetime) -> datetime | None
     """When a PDF-attachment delivery should look again for its PDF; None: send now."""
     if Format.PDF_ATTACHMENT not in subscription_formats(delivery.subscription):
         return None
-    if delivery.kind != Kind.ISSUE or current_rendition(delivery.issue, Rendition.Kind.PDF):
+    if delivery.kind != Kind.ISSUE or current_renditions(delivery.issue).get(Rendition.Kind.PDF):
         return None
     in_progress = Rendition.objects.filter(
         issue=delivery.issue, kind=Rendition.Kind.PDF, is_current=True,
@@ -787,7 +777,7 @@ def build_delivery_message(
     issue = delivery.issue
     bulletin = issue.bulletin
     formats = subscription_formats(subscription)
-    pdf = current_rendition(issue, Rendition.Kind.PDF)
+    pdf = current_renditions(issue).get(Rendition.Kind.PDF)
     attachments: list[tuple[str, bytes, str]] = []
     erratum = delivery.kind == Kind.ERRATUM
     with translation.override(subscriber.language):

@@ -6,7 +6,7 @@ into a file, and the bundle is assembled in a temporary file. Memory stays flat 
 many rows there are (bench/exports.py measures it against django-import-export's
 in-memory export).
 
-What may be exported is decided by the querysets in ``editorial.selectors``: published
+What may be exported is decided by the querysets in ``editorial.selectors.public``: published
 issues and confirmed metrics only. Reads only — nothing here writes to the database.
 """
 
@@ -23,8 +23,9 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from editorial import selectors
 from editorial.models import Article, Indicator, Issue
+from editorial.selectors import public as selectors
+from editorial.selectors.renditions import current_renditions
 from editorial.services.queueing import task_named
 from editorial.tables.writing import (
     CSV_CHUNK_BYTES,
@@ -240,7 +241,7 @@ def write_issue_bundle(target, issue: Issue) -> list[str]:
         bundle.writestr(name, articles_json_bytes(issue))
         names.append(name)
 
-        for rendition in selectors.current_renditions(issue):
+        for rendition in current_renditions(issue).values():
             name = f"{base}.{rendition.kind}"
             with rendition.file.open("rb") as source, bundle.open(
                 name, "w", force_zip64=True
@@ -281,7 +282,7 @@ def bundle_version(issue: Issue) -> str:
         str(row.get("erratum", "")),
         str(issue.articles.aggregate(m=Max("updated_at"))["m"]),
         [tuple(str(value) for value in metric) for metric in metrics],
-        [(r.pk, r.kind, r.checksum, r.file.name) for r in selectors.current_renditions(issue)],
+        [(r.pk, r.kind, r.checksum, r.file.name) for r in current_renditions(issue).values()],
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:24]
 

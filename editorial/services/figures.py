@@ -257,7 +257,7 @@ def attach_figure_image(*, figure: Figure, user, upload) -> Figure:
 def choose_figure_chart(*, figure: Figure, user, indicator: Indicator) -> Figure:
     """Show ``indicator``'s chart (its confirmed values up to this issue) in the figure,
     instead of an image."""
-    from editorial.render_data import chart_points, indicator_series
+    from editorial.typesetting.render_data import chart_points, indicator_series
 
     locked = _lock(figure)
     _require_open(user, locked.article)

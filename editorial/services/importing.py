@@ -24,7 +24,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from editorial.bodies import article_body_html, article_summary
 from editorial.models import (
     Article,
     Bulletin,
@@ -41,6 +40,7 @@ from editorial.parsing.tree import BulletinParseError, ParsedBulletin
 from editorial.services.errors import ImportRefused, ServiceError
 from editorial.services.queueing import delay_after_commit
 from editorial.slugs import is_url_slug, validate_url_slug
+from editorial.typesetting.bodies import article_body_html, article_summary
 from editorial.workflow import IssueState
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ calls ``render_rendition``, which
 1. claims the row (locked; ``running``, one more attempt — a request that has used up
    RENDER_MAX_ATTEMPTS claims, e.g. because the render kills its worker each time, is
    marked failed instead of looping),
-2. builds the issue's data once (editorial.render_data) and hashes it with the template,
+2. builds the issue's data once (editorial.typesetting.render_data) and hashes it with the template,
 3. stops there when that hash is the one of the file already stored (same content is
    never rendered twice),
 4. renders, writes the file aside under a new name through Django's storage API and
@@ -48,10 +48,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from editorial.models import Issue, Rendition
-from editorial.render_data import content_hash, data_uri_bytes, issue_render_data
 from editorial.services.audit import record_action
 from editorial.services.errors import PermissionRefused
 from editorial.services.queueing import task_named
+from editorial.typesetting.render_data import content_hash, data_uri_bytes, issue_render_data
 from editorial.workflow import ISSUE_PUBLIC_STATES
 
 logger = logging.getLogger(__name__)
@@ -794,10 +794,3 @@ def public_issues_missing_renditions() -> dict[int, list[str]]:
         ):
             missing.setdefault(issue_id, []).append(kind)
     return missing
-
-
-def current_renditions(issue: Issue) -> dict[str, Rendition]:
-    """The issue's current renditions that have a file, by kind (downloads, e-mail)."""
-    from editorial.selectors import current_rendition_files
-
-    return {rendition.kind: rendition for rendition in current_rendition_files(issue)}

@@ -374,7 +374,7 @@ class GeneratedBulletin:
         return "\n".join(parts)
 
     def render_data(self) -> dict:
-        """The render model (editorial.render_data.issue_render_data's shape) of this
+        """The render model (editorial.typesetting.render_data.issue_render_data's shape) of this
         bulletin, for ``editorial.services.rendering.typeset_pdf`` or ``render_html``."""
         labels = _labels()
         number = self.issue_number or 1
@@ -1152,7 +1152,7 @@ def _run(text: str) -> dict:
 
 
 def _labels() -> dict:
-    from editorial.render_data import labels_for
+    from editorial.typesetting.render_data import labels_for
 
     return dict(labels_for("zh-hans"))
 

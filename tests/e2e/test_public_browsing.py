@@ -13,8 +13,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from editorial.charts import ChartPoint, indicator_chart_svg
 from editorial.models import Figure, Indicator, Metric, Rendition, Tag
+from editorial.typesetting.charts import ChartPoint, indicator_chart_svg
 from editorial.workflow import IssueState
 from tests.factories import ArticleFactory, BulletinFactory, IssueFactory
 

@@ -206,8 +206,8 @@ def test_reading_layout(browser, live_server, screenshot, settings, tmp_path, de
 def test_html_rendition_headings_justification_and_print(browser, settings, tmp_path, screenshot):
     """The self-contained HTML edition: real heading levels, justified text that keeps
     digits together, and a print with running heads and page numbers."""
-    from editorial.render_data import issue_render_data
     from editorial.services.rendering import render_html
+    from editorial.typesetting.render_data import issue_render_data
 
     settings.MEDIA_ROOT = tmp_path / "media"
     issue, _articles = build_site()

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 import bulletin.urls  # noqa: F401  (discovers the admin modules, as the web process does)
-from editorial import desk
 from editorial.models import (
     AuditEntry,
     Delivery,
@@ -21,6 +20,7 @@ from editorial.models import (
     Subscriber,
     Subscription,
 )
+from editorial.selectors import desk
 from editorial.services import publishing, reviewing
 from editorial.services.publishing import RELEASE_JOB
 from editorial.workflow import EDITOR, PUBLISHER, ArticleState, IssueState

@@ -25,13 +25,13 @@ from editorial.services import exporting
 from editorial.workflow import IssueState
 from tests.factories import ArticleFactory, IndicatorFactory, IssueFactory, MetricFactory
 
-# The lead includes editorial.export_urls under "exports/" in bulletin/urls.py; this
+# The lead includes editorial.site.export_urls under "exports/" in bulletin/urls.py; this
 # module's own URLconf does the same so the tests do not depend on that line.
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("exports/", include("editorial.export_urls")),
-    path("", include("editorial.urls")),
+    path("exports/", include("editorial.site.export_urls")),
+    path("", include("editorial.site.urls")),
 ]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]

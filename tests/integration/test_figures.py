@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from bench._sample_issue import sample_png, sample_svg_diagram
-from editorial import desk
 from editorial.admin.figures import FigureInlineForm, save_figure_formset
 from editorial.models import (
     Article,
@@ -30,6 +29,7 @@ from editorial.models import (
     Indicator,
     Metric,
 )
+from editorial.selectors import desk
 from editorial.services import figures, importing, rendering, reviewing
 from editorial.services.errors import PermissionRefused, ServiceError
 from editorial.workflow import ArticleState, IssueState
@@ -338,7 +338,7 @@ def test_the_html_rendition_numbers_figures_and_inlines_the_chart(bulletin, edit
 
 
 def test_a_figure_chart_is_not_drawn_twice_with_the_key_figure_chart(bulletin, editor):
-    from editorial.render_data import issue_render_data
+    from editorial.typesetting.render_data import issue_render_data
 
     issue = issue_with_three_figures(bulletin, editor)  # the chart's metrics are quoted too
     blocks = [b for s in issue_render_data(issue)["sections"] for a in s["articles"]
@@ -354,7 +354,7 @@ def test_upload_checks_read_the_bytes_not_the_name():
 
 
 def test_the_public_article_page_shows_the_chart_and_no_bare_caption(client, bulletin, editor):
-    from editorial.views import preview_token_for
+    from editorial.links import preview_token_for
 
     issue = issue_with_three_figures(bulletin, editor)
     second = issue.articles.get(title="流量增长")

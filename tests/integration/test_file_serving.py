@@ -1,4 +1,4 @@
-"""editorial.file_serving: how a stored file leaves a bucket or the filesystem.
+"""editorial.site.file_serving: how a stored file leaves a bucket or the filesystem.
 
 The bucket is moto's in-process S3; the multi-process test does the same through a
 real S3 server and gunicorn.
@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from moto import mock_aws
 from storages.backends.s3 import S3Storage
 
-from editorial.file_serving import is_bucket, stored_file_response
+from editorial.site.file_serving import is_bucket, stored_file_response
 
 # Closing a streamed response sends request_finished, which checks the database
 # connection Django keeps: every test here may touch it.

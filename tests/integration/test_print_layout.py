@@ -183,7 +183,7 @@ def test_the_setting_is_on_the_bulletin_form_and_changes_what_is_rendered(client
                                                                            bulletin):
     from django.urls import reverse
 
-    from editorial.render_data import issue_render_data
+    from editorial.typesetting.render_data import issue_render_data
     from tests.factories import IssueFactory
 
     client.force_login(superuser)

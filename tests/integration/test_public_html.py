@@ -60,7 +60,7 @@ def html_pages(client, site) -> dict[str, str]:
         assert response.status_code == 200, url
         pages[name] = response.content.decode()
     pages["not-found"] = client.get(site.hidden[IssueState.IN_REVIEW].issue.get_absolute_url()).content.decode()
-    from editorial.views import preview_token_for
+    from editorial.links import preview_token_for
 
     preview = client.get(reverse("editorial:preview_issue", args=[preview_token_for(site.hidden[IssueState.IN_REVIEW].issue)]))
     pages["preview"] = preview.content.decode()

@@ -506,7 +506,7 @@ def test_staff_get_a_signed_preview_link_for_an_unpublished_issue(client, site, 
 def test_preview_links_are_tamper_proof_and_expire(client, site, monkeypatch):
     from django.core import signing
 
-    from editorial.views import preview_token_for
+    from editorial.links import preview_token_for
 
     token = preview_token_for(site.hidden[IssueState.ASSEMBLING].issue)
     page(client, reverse("editorial:preview_issue", args=[token]))

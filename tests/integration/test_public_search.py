@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from editorial import search, selectors
+from editorial import search
 from editorial.checks import check_chinese_search
 from editorial.models import Article
+from editorial.selectors import public as selectors
 from editorial.workflow import IssueState
 from tests.factories import ArticleFactory, BulletinFactory, IssueFactory
 

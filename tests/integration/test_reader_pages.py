@@ -96,7 +96,7 @@ def test_issue_page_links_its_public_exports(client, site):
 
 
 def test_preview_links_no_exports(client, site, admin_user):
-    from editorial.views import preview_token_for
+    from editorial.links import preview_token_for
 
     hidden = next(iter(site.hidden.values())).issue
     html = text_of(page(client, reverse("editorial:preview_issue", args=[preview_token_for(hidden)])))

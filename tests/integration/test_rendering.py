@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from bench._sample_issue import sample_png, sample_svg_diagram
 from editorial.models import Article, Figure, Indicator, Metric, Rendition
+from editorial.selectors.renditions import current_renditions
 from editorial.services import publishing, rendering
 from editorial.workflow import ArticleState, IssueState
 from tests.factories import IssueFactory
@@ -307,7 +308,7 @@ def test_a_render_that_raises_keeps_the_last_good_file(
     assert failed.file.name == good.file.name
     assert Path(failed.file.path).read_bytes() == good_bytes
     assert failed.content_hash == good.content_hash and failed.pages == good.pages
-    assert rendering.current_renditions(issue)["pdf"].pk == good.pk
+    assert current_renditions(issue)["pdf"].pk == good.pk
 
 
 def test_an_unreadable_figure_image_costs_only_that_image(
@@ -325,7 +326,7 @@ def test_an_unreadable_figure_image_costs_only_that_image(
 def test_a_transient_error_is_retried(bulletin, publisher, django_capture_on_commit_callbacks, monkeypatch):
     from django.db import OperationalError
 
-    from editorial import render_data
+    from editorial.typesetting import render_data
 
     real = rendering.issue_render_data
     failures = []
@@ -399,7 +400,7 @@ def test_html_rendition_is_one_self_contained_file(
 def test_the_partial_renders_blocks_for_the_public_pages():
     from django.template.loader import render_to_string
 
-    from editorial.render_data import html_to_blocks
+    from editorial.typesetting.render_data import html_to_blocks
 
     blocks = html_to_blocks(
         '<p>甲<strong>乙</strong><a href="https://example.org">丙</a>&lt;丁&gt;</p>'

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from editorial.charts import ChartPoint, indicator_chart_svg
+from editorial.typesetting.charts import ChartPoint, indicator_chart_svg
 
 
 def test_chart_is_static_svg_with_chinese_labels():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from editorial.render_data import (
+from editorial.typesetting.render_data import (
     blocks_text,
     content_hash,
     data_uri,
@@ -166,8 +166,8 @@ def test_issue_number_label(volume, language, expected):
 
 
 def test_charts_get_stable_ids_so_the_same_series_hashes_the_same():
-    from editorial.charts import ChartPoint, indicator_chart_svg
-    from editorial.render_data import stable_chart_ids
+    from editorial.typesetting.charts import ChartPoint, indicator_chart_svg
+    from editorial.typesetting.render_data import stable_chart_ids
 
     points = [ChartPoint(f"{m}月", m * 10) for m in range(1, 6)]
     first = stable_chart_ids(indicator_chart_svg(points, title="收入"))
@@ -177,7 +177,7 @@ def test_charts_get_stable_ids_so_the_same_series_hashes_the_same():
 
 
 def test_issue_numbering_replaces_the_number_a_caption_brings_and_skips_bare_captions():
-    from editorial.render_data import LABELS, caption_text, figure_block, number_figures
+    from editorial.typesetting.render_data import LABELS, caption_text, figure_block, number_figures
 
     assert caption_text("图1 区域分布") == "区域分布"
     assert caption_text("图 2-1：5G基站数量") == "5G基站数量"

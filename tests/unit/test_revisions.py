@@ -3,7 +3,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from editorial.revisions import as_text, field_changes, inline_diff_html, paragraph_rows
+from editorial.admin.revisions import as_text, field_changes, inline_diff_html, paragraph_rows
 
 
 def test_inline_diff_marks_chinese_changes():

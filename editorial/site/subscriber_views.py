@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from editorial.file_serving import stored_file_response
 from editorial.models import AccessLogEntry, Metric, Rendition, Subscription
+from editorial.selectors.renditions import current_renditions
 from editorial.services import delivery, signing_in
 from editorial.services.access import Reader, is_subscriber_only, record_access
 from editorial.services.delivery import LinkRefused
@@ -31,6 +31,7 @@ from editorial.services.subscriptions import (
     subscription_period,
     subscription_refusal,
 )
+from editorial.site.file_serving import stored_file_response
 
 REFUSAL_STATUS = {"invalid": 404, "expired": 410, "revoked": 403, "gone": 404}
 ISSUES_SHOWN = 24
@@ -201,7 +202,7 @@ def download(request, token: str):
         response = HttpResponse(workbook, content_type=delivery.XLSX_MIME)
         response["Content-Disposition"] = f'attachment; filename="{stem}-metrics.xlsx"'
         return _private(response)
-    rendition = delivery.current_rendition(issue, grant.kind)
+    rendition = current_renditions(issue).get(grant.kind)
     if rendition is None:
         with translation.override(grant.subscription.subscriber.language):
             response = render(

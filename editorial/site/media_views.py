@@ -8,7 +8,7 @@ Anything else is a 404, so the path of a rejected upload or a withdrawn issue's 
 tells an outsider nothing.
 
 How the bytes leave (a signed bucket redirect, ``X-Accel-Redirect`` for nginx, or a
-stream) is editorial.file_serving's choice, as for every download.
+stream) is editorial.site.file_serving's choice, as for every download.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from django.core.files.storage import default_storage
 from django.http import Http404
 from django.views.decorators.http import require_safe
 
-from editorial.file_serving import stored_file_response
 from editorial.models import ExportJob, Figure, ImportJob, Rendition
 from editorial.services.access import may_read_in_full, reader_for_request
+from editorial.site.file_serving import stored_file_response
 
 
 def _owner(name: str):

@@ -30,6 +30,7 @@ from editorial.models import (
     Rendition,
     Section,
 )
+from editorial.selectors.renditions import current_rendition_files
 from editorial.services.access import (
     ANONYMOUS,
     Reader,
@@ -208,20 +209,6 @@ def get_public_figure(*, bulletin_slug: str, number: int, article_id: int, figur
 
 
 # --- Renditions ------------------------------------------------------------------------------
-
-
-def current_rendition_files(issue: Issue):
-    """The issue's current renditions that have a file.
-
-    Not filtered on state: a re-render keeps the current row pointing at the last good
-    file while it runs, and after it fails; that file is what readers should get.
-    """
-    return Rendition.objects.filter(issue=issue, is_current=True).exclude(file="")
-
-
-def current_renditions(issue: Issue) -> list[Rendition]:
-    """The issue's current renditions with a file (PDF first). One query."""
-    return list(current_rendition_files(issue).order_by("-kind"))
 
 
 def get_public_rendition(*, bulletin_slug: str, number: int, kind: str) -> Rendition:

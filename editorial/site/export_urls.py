@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from editorial import export_views as views
+from editorial.site import export_views as views
 
 app_name = "exports"
 

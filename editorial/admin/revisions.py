@@ -81,7 +81,7 @@ def paragraphs_of(value) -> tuple[str, ...]:
     text = str(value)
     if "<" not in text:
         return tuple(line.strip() for line in text.strip().splitlines() if line.strip())
-    from editorial.render_data import html_to_blocks
+    from editorial.typesetting.render_data import html_to_blocks
 
     # Figure placeholders carry no text; name them so a figure moved or removed shows.
     text = _FIGURE_PLACEHOLDER.sub(

@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from editorial import selectors
 from editorial.models import Bulletin, Section
+from editorial.selectors import public as selectors
 from editorial.services.access import ANONYMOUS, full_text_issue_q
 
 

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from editorial import sign_in_views, subscriber_views
+from editorial.site import sign_in_views, subscriber_views
 
 app_name = "subscriber"
 

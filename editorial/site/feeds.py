@@ -16,8 +16,8 @@ from django.db.models import Prefetch
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from editorial import selectors
 from editorial.models import Article
+from editorial.selectors import public as selectors
 from editorial.services.access import ANONYMOUS, may_read_in_full
 from editorial.services.caching import cached_public_page
 

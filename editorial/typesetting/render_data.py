@@ -519,7 +519,7 @@ def chart_figure_data(
 ) -> dict | None:
     """An indicator's chart as figure data, or None when the series has fewer than two
     values (one value is a sentence, not a chart)."""
-    from editorial.charts import indicator_chart_svg
+    from editorial.typesetting.charts import indicator_chart_svg
 
     points = chart_points(metrics)
     if len(points) < 2:
@@ -610,7 +610,7 @@ def chart_points(metrics: Iterable) -> list:
     The same series the public indicator page charts: a period reported again in a
     later issue takes the later value.
     """
-    from editorial.charts import ChartPoint
+    from editorial.typesetting.charts import ChartPoint
 
     by_period: dict[str, Any] = {}
     order: dict[str, tuple] = {}

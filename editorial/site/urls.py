@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from editorial import feeds, views
+from editorial.site import feeds, views
 
 
 class IndicatorSlugConverter:

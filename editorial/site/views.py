@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core import signing
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import (
@@ -38,10 +37,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from editorial import search, selectors
-from editorial.charts import ChartPoint, indicator_chart_svg
-from editorial.file_serving import stored_file_response
+from editorial import search
+from editorial.links import issue_from_preview_token, preview_max_age, preview_token_for
 from editorial.models import AccessLogEntry, Article, Bulletin, Issue, Rendition, Section
+from editorial.selectors import public as selectors
+from editorial.selectors.renditions import current_renditions
 from editorial.services.access import (
     ANONYMOUS,
     Reader,
@@ -53,16 +53,13 @@ from editorial.services.access import (
     record_access,
 )
 from editorial.services.caching import cached_public_page
+from editorial.site.file_serving import stored_file_response
 from editorial.tables import writing
+from editorial.typesetting.charts import ChartPoint, indicator_chart_svg
 
 ARCHIVE_PAGE_SIZE = 52  # a year of a weekly bulletin
 SECTION_PAGE_SIZE = 30
 SEARCH_PAGE_SIZE = 20
-PREVIEW_SALT = "editorial.issue-preview"
-
-
-def preview_max_age() -> int:
-    return int(getattr(settings, "PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600))
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -88,10 +85,10 @@ def _absolute(path: str) -> str:
 
 
 def _article_body_blocks(article: Article, figures, figure_url) -> list[dict]:
-    """The article body as render blocks (editorial.render_data), as the renditions set
+    """The article body as render blocks (editorial.typesetting.render_data), as the renditions set
     it: an indicator figure is its chart, an image figure points at its public (or
     preview) URL rather than being inlined, and a figure with neither is not shown."""
-    from editorial.render_data import (
+    from editorial.typesetting.render_data import (
         figure_data,
         html_to_blocks,
         indicator_series,
@@ -240,7 +237,7 @@ def _key_figure_groups(toc, metrics) -> list[dict]:
 
 
 def _issue_exports(issue: Issue, *, has_figures: bool) -> list[dict]:
-    """The issue's public data downloads (editorial.export_urls): anyone may have them
+    """The issue's public data downloads (editorial.site.export_urls): anyone may have them
     once the issue is published; a preview links none."""
     args = [issue.bulletin.slug, issue.number]
     exports = []
@@ -262,7 +259,7 @@ def _issue_context(
     toc = selectors.issue_table_of_contents(issue)
     # A preview is the editorial team's: it shows everything.
     gate = None if preview_token else _gate(reader, issue)
-    renditions = [] if preview_token or gate else selectors.current_renditions(issue)
+    renditions = [] if preview_token or gate else list(current_renditions(issue).values())
     key_figures = [] if gate else selectors.issue_key_figures(issue)
     return {
         "gate": gate,
@@ -627,23 +624,6 @@ def _group_sections(sections: list[Section]) -> list[tuple[Bulletin, list[Sectio
 # --- Preview (staff, signed and expiring) -------------------------------------------------------
 
 
-def preview_token_for(issue: Issue) -> str:
-    return signing.dumps({"issue": issue.pk}, salt=PREVIEW_SALT, compress=True)
-
-
-def _issue_from_token(token: str) -> Issue:
-    try:
-        data = signing.loads(token, salt=PREVIEW_SALT, max_age=preview_max_age())
-    except signing.SignatureExpired as exc:
-        raise Http404("This preview link has expired") from exc
-    except signing.BadSignature as exc:
-        raise Http404("Not a valid preview link") from exc
-    try:
-        return Issue.objects.select_related("bulletin").get(pk=data["issue"])
-    except (Issue.DoesNotExist, KeyError, TypeError) as exc:
-        raise Http404("No such issue") from exc
-
-
 def _private(response):
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -671,7 +651,7 @@ def preview_link(request, issue_id: int):
 
 @require_safe
 def preview_issue(request, token: str):
-    issue = _issue_from_token(token)
+    issue = issue_from_preview_token(token)
     context = _issue_context(issue, preview_token=token)
     context["robots"] = "noindex, nofollow"
     return _private(render(request, "editorial/issue_detail.html", context))
@@ -679,7 +659,7 @@ def preview_issue(request, token: str):
 
 @require_safe
 def preview_article(request, token: str, article_id: int):
-    issue = _issue_from_token(token)
+    issue = issue_from_preview_token(token)
     article = selectors.get_issue_article(issue=issue, article_id=article_id)
     context = _article_context(article, preview_token=token)
     context["robots"] = "noindex, nofollow"
@@ -688,7 +668,7 @@ def preview_article(request, token: str, article_id: int):
 
 @require_safe
 def preview_figure(request, token: str, article_id: int, figure_id: int):
-    issue = _issue_from_token(token)
+    issue = issue_from_preview_token(token)
     article = selectors.get_issue_article(issue=issue, article_id=article_id)
     figure = get_object_or_404(article.figures.all(), pk=figure_id)
     if not figure.image:

@@ -18,11 +18,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from editorial import selectors
-from editorial.file_serving import stored_file_response
 from editorial.models import Indicator
+from editorial.selectors import public as selectors
 from editorial.services import exporting
 from editorial.services.access import full_text_issue_q, reader_for_request
+from editorial.site.file_serving import stored_file_response
 from editorial.tables.resources import SubscriberResource
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -67,7 +67,7 @@ def _public_issue(bulletin_slug: str, number: int):
 
 
 def _refused(request, issue, resource: str):
-    from editorial.views import refuse_unless_full
+    from editorial.site.views import refuse_unless_full
 
     return refuse_unless_full(request, issue, resource=resource)
 
@@ -116,7 +116,7 @@ def issue_articles_json(request, bulletin_slug: str, number: int):
 @require_safe
 def issue_rendition(request, bulletin_slug: str, number: int, kind: str):
     # The same file, rules and headers as the public download link.
-    from editorial.views import rendition_download
+    from editorial.site.views import rendition_download
 
     return rendition_download(request, bulletin_slug, number, kind)
 
