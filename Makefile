@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
+	@WITH_BENCH=1 bash scripts/system-packages.sh
 	$(PY) -m bench
 
 # Refresh the catalogues after changing user-facing text; translate the new entries in

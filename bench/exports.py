@@ -267,25 +267,26 @@ def measure(variant: str, *, trace: bool) -> dict:
     _setup_django()
     from import_export.formats import base_formats
 
+    from editorial.selectors.metrics import all_public_metrics
     from editorial.services import exporting
     from editorial.tables.resources import MetricResource
 
     # Warm up imports, URL resolvers and the connection outside the measurement.
-    list(exporting.stream_metrics_csv(exporting.all_public_metrics()[:10]))
-    MetricResource().export(queryset=exporting.all_public_metrics()[:10])
+    list(exporting.stream_metrics_csv(all_public_metrics()[:10]))
+    MetricResource().export(queryset=all_public_metrics()[:10])
     gc.collect()
     rss_before = _current_rss()
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
     if variant == "streaming-csv":
-        size = sum(len(chunk) for chunk in exporting.stream_metrics_csv(exporting.all_public_metrics()))
+        size = sum(len(chunk) for chunk in exporting.stream_metrics_csv(all_public_metrics()))
     elif variant == "writeonly-xlsx":
         with tempfile.TemporaryFile() as spool:
-            exporting.write_metrics_xlsx(spool, exporting.all_public_metrics())
+            exporting.write_metrics_xlsx(spool, all_public_metrics())
             size = spool.tell()
     elif variant == "library-csv":
-        dataset = MetricResource().export(queryset=exporting.all_public_metrics())
+        dataset = MetricResource().export(queryset=all_public_metrics())
         size = len(base_formats.CSV().export_data(dataset).encode("utf-8-sig"))
     else:
         raise SystemExit(f"unknown variant {variant}")

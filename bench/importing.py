@@ -91,17 +91,18 @@ def bench_whole_import(data: bytes) -> None:
     from django.db import transaction
 
     from editorial.models import Article, Bulletin, Issue, Section
-    from editorial.services import importing
+    from editorial.selectors.imports import next_issue_number
+    from editorial.services import importing, upload_parsing
 
     bulletin, _ = importing.ensure_bulletin(slug="bench", sections=SECTIONS)
 
     def ours():
-        parsed = importing.parse_upload(data=data, filename="big.txt", sections=SECTIONS)
+        parsed = upload_parsing.parse_upload(data=data, filename="big.txt", sections=SECTIONS)
         # Each repeat imports the same file, which states its issue number: take the
         # next free one, or the second run is refused as a duplicate.
         return importing.import_bulletin(
             parsed=parsed, bulletin=bulletin, user=None,
-            number=importing.next_issue_number(bulletin),
+            number=next_issue_number(bulletin),
         )
 
     ours_time, issue = timed(ours, repeat=3)
@@ -114,7 +115,7 @@ def bench_whole_import(data: bytes) -> None:
     def floor():
         with transaction.atomic():
             bare = Issue.objects.create(
-                bulletin=bulletin, number=importing.next_issue_number(bulletin),
+                bulletin=bulletin, number=next_issue_number(bulletin),
                 issue_date=issue.issue_date,
             )
             Article.objects.bulk_create(
@@ -213,7 +214,7 @@ def _pdf_pages(pdf: bytes) -> int:
     match = re.search(r"^Pages:\s+(\d+)", info, re.M)
     if match:
         return int(match.group(1))
-    from editorial.services.rendering import pdf_page_count
+    from editorial.typesetting.pdf import pdf_page_count
 
     return pdf_page_count(pdf) or 1
 
@@ -333,17 +334,18 @@ def bench_big_bulletin() -> None:
     """Parse and import a 1.5 MB text; time and the process's peak memory, with floors."""
     import resource
 
-    from editorial.services import importing
+    from editorial.selectors.imports import next_issue_number
+    from editorial.services import importing, upload_parsing
 
     data = ten_issues_text()
     bulletin, _ = importing.ensure_bulletin(slug="bench-big", sections=SECTIONS)
     floor, _ = timed(lambda: data.decode("utf-8").splitlines(), repeat=3)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
-    parsed = importing.parse_upload(data=data, filename="big.txt", sections=SECTIONS)
+    parsed = upload_parsing.parse_upload(data=data, filename="big.txt", sections=SECTIONS)
     parsed_at = time.perf_counter()
     issue = importing.import_bulletin(
-        parsed=parsed, bulletin=bulletin, user=None, number=importing.next_issue_number(bulletin)
+        parsed=parsed, bulletin=bulletin, user=None, number=next_issue_number(bulletin)
     )
     done = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -125,15 +125,15 @@ def prepare(workdir: Path, env: dict[str, str]) -> list[int]:
         "import django, json, sys; django.setup()\n"
         "from pathlib import Path\n"
         "from editorial.models import Issue\n"
-        "from editorial.typesetting.render_data import issue_render_data\n"
-        "from editorial.services import rendering\n"
+        "from editorial.selectors.render_data import issue_render_data\n"
+        "from editorial.typesetting import pdf\n"
         "for pk in sys.argv[2:]:\n"
         "    root = Path(sys.argv[1]) / f'typst-{pk}'; root.mkdir()\n"
         "    data = issue_render_data(Issue.objects.select_related('bulletin').get(pk=pk))\n"
-        "    (root / 'issue.json').write_text(json.dumps(rendering._typst_data(data, root),\n"
+        "    (root / 'issue.json').write_text(json.dumps(pdf.typst_data(data, root),\n"
         "                                     ensure_ascii=False), encoding='utf-8')\n"
-        "print(json.dumps({'template': str(rendering.TYPST_TEMPLATE),\n"
-        "                  'fonts': rendering.font_dirs()}))\n"
+        "print(json.dumps({'template': str(pdf.TYPST_TEMPLATE),\n"
+        "                  'fonts': pdf.font_dirs()}))\n"
     )
     _, _, out = timed([PYTHON, "-c", export, str(workdir), *map(str, ids)], env)
     (workdir / "typst.json").write_text(out.strip().splitlines()[-1], encoding="utf-8")

@@ -6,6 +6,7 @@ cache. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,12 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = production_secret_key(os.environ.get("SECRET_KEY"), debug=DEBUG)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# django-ninja (the data API) is not an installed app: loading it with pydantic costs
+# about 0.15 s at every start, which processes that never serve the API (workers,
+# render_issue, other commands) should not pay. Its docs page needs only the package's
+# templates and its own Swagger assets (no CDN), found by path without importing it.
+NINJA_DIR = Path(importlib.util.find_spec("ninja").origin).parent
 
 INSTALLED_APPS = [
     # The admin modules are discovered when the URLs load (bulletin/urls.py), not at
@@ -42,7 +49,6 @@ INSTALLED_APPS = [
     "csp",
     "django_prometheus",
     "django_prose_editor",  # the article body editor's static files (ProseMirror build)
-    "ninja",  # the data API's docs page serves its own Swagger assets, no CDN
     "editorial",
 ]
 
@@ -95,7 +101,7 @@ WSGI_APPLICATION = "bulletin.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -196,7 +202,7 @@ USE_TZ = True
 # --- Files ----------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", NINJA_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Media go to an S3-compatible bucket when one is named (every host reads the same files),

@@ -6,8 +6,8 @@ from django.urls import include, path
 from editorial.api.site import api as data_api
 from editorial.operations import monitoring
 from editorial.services.caching import cached_public_page
-from editorial.site import views as editorial_views
-from editorial.site.media_views import stored_file
+from editorial.site import plumbing
+from editorial.site.media import stored_file
 from editorial.site.sitemaps import SITEMAPS
 
 # SimpleAdminConfig (settings.py) leaves discovery to the first URL lookup.
@@ -16,8 +16,8 @@ admin.autodiscover()
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("robots.txt", editorial_views.robots_txt, name="robots"),
-    path("healthz", editorial_views.healthz, name="healthz"),
+    path("robots.txt", plumbing.robots_txt, name="robots"),
+    path("healthz", plumbing.healthz, name="healthz"),
     path("readyz", monitoring.readyz, name="readyz"),
     path("metrics", monitoring.metrics, name="metrics"),
     path(

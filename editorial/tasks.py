@@ -12,13 +12,34 @@ import random
 from contextlib import contextmanager
 
 from celery import current_app, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from editorial.services import rendering
+from editorial.services import (
+    delivery,
+    exporting,
+    notifying,
+    publishing,
+    rendering,
+    retention,
+    signing_in,
+)
+
+try:
+    import resource
+except ImportError:  # not on POSIX: no address-space limit (see _memory_limit)
+    resource = None
 
 logger = logging.getLogger(__name__)
+
+# Loaded by the tasks that need them: the app config imports this module in every
+# process (web, worker, commands) so that the tasks are registered by name, and two
+# services are costly to load: services.import_jobs and .import_previews (the bulletin
+# parsers, ~0.05 s) and tables.jobs (openpyxl, tablib and django-import-export, ~0.15 s).
+# A web request or a management command would otherwise pay for them at every start;
+# those tasks import them when they run.
 
 
 @shared_task(
@@ -35,7 +56,10 @@ def render_issue_rendition(self, rendition_id: int, force: bool = False) -> str:
     can_retry = self.request.retries < self.max_retries
     try:
         outcome = rendering.render_rendition(
-            rendition_id=rendition_id, force=force, can_retry=can_retry
+            rendition_id=rendition_id,
+            force=force,
+            can_retry=can_retry,
+            time_limit_errors=(SoftTimeLimitExceeded,),
         )
     except (rendering.TransientRenderError, OperationalError, InterfaceError) as exc:
         if not can_retry:
@@ -69,17 +93,14 @@ def sweep_renditions() -> dict:
 )
 def run_import_job(self, job_id: int) -> int | None:
     """Parse and save a confirmed import; idempotent (a saved job is left alone)."""
-    from django.db import OperationalError
-
-    from editorial.services.import_jobs import fail_import_job
-    from editorial.services.importing import run_import_job as run
+    from editorial.services import import_jobs  # costly to load: see "Loaded by the tasks"
 
     try:
-        issue = run(job_id=job_id)
+        issue = import_jobs.run_import_job(job_id=job_id)
     except OperationalError as exc:  # database hiccup: try again later
         raise self.retry(exc=exc) from exc
     except Exception as exc:
-        fail_import_job(job_id=job_id, error=str(exc))
+        import_jobs.fail_import_job(job_id=job_id, error=str(exc))
         raise
     return issue.pk if issue else None
 
@@ -87,9 +108,7 @@ def run_import_job(self, job_id: int) -> int | None:
 @shared_task(name="editorial.publish_due_issues", acks_late=True)
 def publish_due_issues() -> list[int]:
     """Beat runs this every minute; `manage.py publish_due` does the same from cron."""
-    from editorial.services.publishing import publish_due_issues as publish
-
-    published = publish()
+    published = publishing.publish_due_issues()
     if published:
         logger.info("Published due issues %s", published)
     return published
@@ -98,26 +117,20 @@ def publish_due_issues() -> list[int]:
 @shared_task(name="editorial.send_notification_digests", acks_late=True)
 def send_notification_digests() -> int:
     """The daily review digest (NOTIFICATION_DIGEST = "daily"); a no-op before its hour."""
-    from editorial.services.notifying import send_due_digests
-
-    return send_due_digests()
+    return notifying.send_due_digests()
 
 
 # --- Subscriber deliveries ---------------------------------------------------------------
 
 
 def _queue_batches(delivery_ids: list[int]) -> int:
-    from editorial.services.delivery import queue_delivery_batches
-
-    return queue_delivery_batches(delivery_ids)
+    return delivery.queue_delivery_batches(delivery_ids)
 
 
 @shared_task(name="editorial.fan_out_issue_deliveries", acks_late=True)
 def fan_out_issue_deliveries(issue_id: int, kind: str = "issue") -> int:
     """Create the deliveries of a published issue (or erratum) and queue their batches."""
-    from editorial.services.delivery import fan_out_issue_deliveries as fan_out
-
-    delivery_ids = fan_out(issue_id=issue_id, kind=kind)
+    delivery_ids = delivery.fan_out_issue_deliveries(issue_id=issue_id, kind=kind)
     batches = _queue_batches(delivery_ids)
     logger.info("Issue %s (%s): %s deliveries in %s batches", issue_id, kind, len(delivery_ids), batches)
     return len(delivery_ids)
@@ -126,9 +139,7 @@ def fan_out_issue_deliveries(issue_id: int, kind: str = "issue") -> int:
 @shared_task(name="editorial.send_delivery_batch", acks_late=True)
 def send_delivery_batch(delivery_ids: list[int]) -> dict:
     """Send a batch; rows that must be retried are queued again for when they are due."""
-    from editorial.services.delivery import send_deliveries
-
-    outcome = send_deliveries(delivery_ids=delivery_ids)
+    outcome = delivery.send_deliveries(delivery_ids=delivery_ids)
     if outcome.retry and not current_app.conf.task_always_eager:
         # In-process (no broker) a retry would run at once, in the request; there the
         # sweeper (`manage.py` or beat) picks retries up when they are due.
@@ -140,9 +151,7 @@ def send_delivery_batch(delivery_ids: list[int]) -> dict:
 @shared_task(name="editorial.sweep_deliveries", acks_late=True)
 def sweep_deliveries() -> int:
     """Fan out missed publishes and corrections; queue due, retrying and abandoned rows."""
-    from editorial.services.delivery import fan_out_due_deliveries
-
-    due = fan_out_due_deliveries()
+    due = delivery.fan_out_due_deliveries()
     if due:
         _queue_batches(due)
         logger.info("Delivery sweep queued %s deliveries", len(due))
@@ -155,9 +164,7 @@ def sweep_deliveries() -> int:
 @shared_task(name="editorial.run_export_job", acks_late=True)
 def run_export_job(job_id: int) -> str:
     """Write a large export to storage, reporting progress on its ExportJob row."""
-    from editorial.services.exporting import run_export_job as run
-
-    return run(job_id=job_id).state
+    return exporting.run_export_job(job_id=job_id).state
 
 
 # --- Hardening: preview parses of heavy uploads -------------------------------------------
@@ -168,12 +175,7 @@ def _memory_limit(megabytes: int):
     """Let the task's process grow by at most ``megabytes`` of address space, then give
     the limit back (the pool process serves other tasks afterwards). Where the platform
     has no such limit, or in-process (the web server's own process), nothing changes."""
-    try:
-        import resource
-    except ImportError:  # not on POSIX
-        yield
-        return
-    if megabytes <= 0 or current_app.conf.task_always_eager:
+    if resource is None or megabytes <= 0 or current_app.conf.task_always_eager:
         yield
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -198,55 +200,50 @@ def _memory_limit(megabytes: int):
 def parse_import_preview(job_id: int, key: str) -> str:
     """Parse an upload for its preview; a parse past the time or memory limit ends the
     job failed."""
-    from celery.exceptions import SoftTimeLimitExceeded
-
-    from editorial.services import importing
+    # costly to load: see "Loaded by the tasks"
+    from editorial.services import import_jobs, import_previews
 
     try:
         with _memory_limit(getattr(settings, "BULLETIN_IMPORT_PARSE_MEMORY_MB", 1024)):
-            return importing.run_preview_parse(job_id=job_id, key=key)
+            return import_previews.run_preview_parse(job_id=job_id, key=key)
     except SoftTimeLimitExceeded:
-        importing.fail_import_job_for(job_id=job_id, code="too-slow")
+        import_jobs.fail_import_job_for(job_id=job_id, code="too-slow")
         return "failed"
     except MemoryError:
-        importing.fail_import_job_for(job_id=job_id, code="too-much-memory")
+        import_jobs.fail_import_job_for(job_id=job_id, code="too-much-memory")
         return "failed"
     except Exception:
         logger.exception("Preview parse of import job %s failed", job_id)
-        importing.fail_import_job_for(job_id=job_id, code="unreadable")
+        import_jobs.fail_import_job_for(job_id=job_id, code="unreadable")
         raise
 
 
 @shared_task(name="editorial.check_table_import", acks_late=True)
 def check_table_import(job_id: int) -> str:
     """Validate a big spreadsheet upload for its preview (idempotent: only a pending job)."""
-    from editorial.tables.jobs import run_table_check
+    from editorial.tables import jobs  # costly to load: see "Loaded by the tasks"
 
-    return run_table_check(job_id=job_id)
+    return jobs.run_table_check(job_id=job_id)
 
 
 @shared_task(name="editorial.write_table_import", acks_late=True)
 def write_table_import(job_id: int) -> str:
     """Write a confirmed spreadsheet import in bulk (idempotent: only a running job)."""
-    from editorial.tables.jobs import run_table_write
+    from editorial.tables import jobs  # costly to load: see "Loaded by the tasks"
 
-    return run_table_write(job_id=job_id)
+    return jobs.run_table_write(job_id=job_id)
 
 
 @shared_task(name="editorial.build_issue_bundle", acks_late=True)
 def build_issue_bundle(issue_id: int) -> str | None:
     """Write a published issue's bundle.zip for its current version (idempotent)."""
-    from editorial.services.exporting import build_issue_bundle as build
-
-    return build(issue_id=issue_id)
+    return exporting.build_issue_bundle(issue_id=issue_id)
 
 
 @shared_task(name="editorial.sweep_stored_files", acks_late=True)
 def sweep_stored_files() -> dict:
     """Remove rejected uploads and superseded renditions' files past retention (beat)."""
-    from editorial.services.retention import sweep_stored_files as sweep
-
-    report = sweep()
+    report = retention.sweep_stored_files()
     return {"uploads": report.uploads, "renditions": report.renditions}
 
 
@@ -254,6 +251,4 @@ def sweep_stored_files() -> dict:
 def send_sign_in_link(email: str, client_address: str | None = None, next_url: str = "") -> bool:
     """Mail a subscriber's one-time sign-in link, after the request was answered (the
     answer is the same for every address; the look-up happens here)."""
-    from editorial.services.signing_in import send_sign_in_link as send
-
-    return send(email=email, client_address=client_address, next_url=next_url)
+    return signing_in.send_sign_in_link(email=email, client_address=client_address, next_url=next_url)

@@ -273,7 +273,7 @@ def main(argv=None) -> int:
         from django.urls import reverse
 
         from editorial.models import Delivery, ImportJob, Rendition
-        from editorial.services import importing, publishing
+        from editorial.services import import_jobs, import_previews, publishing
 
         note("seeding")
         data = seed(args.subscribers)
@@ -343,9 +343,9 @@ def main(argv=None) -> int:
         pdf_row = Rendition.objects.get(issue=delivered, kind="pdf", is_current=True)
         with pdf_row.file.open("rb") as handle:
             pdf_bytes = handle.read()
-        job = importing.create_import_job(data=pdf_bytes, filename="回读.pdf",
-                                          bulletin=public.bulletin, user=data["admin"])
-        importing.request_preview_parse(job=job)
+        job = import_jobs.create_import_job(data=pdf_bytes, filename="回读.pdf",
+                                            bulletin=public.bulletin, user=data["admin"])
+        import_previews.request_preview_parse(job=job)
 
         def parse_started():
             return (ImportJob.objects.get(pk=job.pk).report or {}).get("parse_started_at")

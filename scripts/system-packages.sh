@@ -5,12 +5,16 @@
 #   gettext          msgfmt, to compile translations
 #   libcairo2        cairo, which cairosvg uses to draw the e-mails' PNG charts
 #   chromium         the browser the end-to-end tests drive
+#   wrk              the load generator of bench/public_site.py (WITH_BENCH=1)
 set -euo pipefail
 packages=(fonts-noto-cjk poppler-utils gettext libcairo2)
 #   default-jre-headless  Java for the HTML validator (vnu) the tests run, when no java
 if [[ "${WITH_BROWSER:-0}" == 1 ]]; then
   packages+=(chromium)
   command -v java >/dev/null || packages+=(default-jre-headless)
+fi
+if [[ "${WITH_BENCH:-0}" == 1 ]]; then
+  packages+=(wrk)
 fi
 
 missing=()

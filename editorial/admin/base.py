@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from editorial import workflow
 from editorial.links import preview_token_for
@@ -171,9 +172,6 @@ class PreviewOnSiteMixin:
     def get_view_on_site_url(self, obj=None):
         if obj is None or not self.view_on_site:
             return None
-        from django.urls import reverse
-
-
         issue = obj if isinstance(obj, Issue) else getattr(obj, "issue", None)
         if issue is None or issue.state in workflow.ISSUE_PUBLIC_STATES:
             return super().get_view_on_site_url(obj)

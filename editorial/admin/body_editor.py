@@ -1,5 +1,5 @@
 """The article body's rich-text editor: django-prose-editor's ProseMirror build, limited
-to the vocabulary the renderers read (editorial.typesetting.render_data, editorial.sanitising).
+to the vocabulary the renderers read (editorial.typesetting.blocks, editorial.sanitising).
 
 Paragraphs (and the kicker line above a subheading), subheadings (h3, minor h4),
 bold, italic, super- and subscript, bullet and numbered lists, links, tables, and the

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,8 @@ from editorial.admin.workflow import (
     perform_article_transition,
 )
 from editorial.models import Article, Comment, Figure, Tag
+from editorial.search import filter_articles, parse_query
+from editorial.selectors.render_data import article_blocks
 from editorial.services import articles, comments, reviewing
 from editorial.services.permissions import may
 from editorial.tables.resources import ArticleResource
@@ -88,10 +91,6 @@ class ArticleAdmin(
 
     @admin.display(description=_("body"))
     def rendered_body(self, obj):
-        from django.template.loader import render_to_string
-
-        from editorial.typesetting.render_data import article_blocks
-
         html = render_to_string("editorial/_article_blocks.html", {"blocks": article_blocks(obj)})
         return format_html('<div class="rendered-body">{}</div>', html)
 
@@ -170,8 +169,6 @@ class ArticleAdmin(
 
     def get_search_results(self, request, queryset, search_term):
         """The public site's Chinese search (editorial.search), over articles in every state."""
-        from editorial.search import filter_articles, parse_query
-
         if not search_term.strip():
             return queryset, False
         query = parse_query(search_term)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from editorial.models import Delivery, Issue
+from editorial.selectors.delivery import delivery_counts, delivery_report
 from editorial.services import delivery as delivery_service
 from editorial.services.errors import ServiceError
 from editorial.services.permissions import may
@@ -90,7 +91,7 @@ class IssueDeliveryAdminMixin:
     def delivery_report_link(self, obj):
         if not obj or not obj.pk:
             return "-"
-        counts = delivery_service.delivery_counts(issue=obj)[Delivery.Kind.ISSUE]
+        counts = delivery_counts(issue=obj)[Delivery.Kind.ISSUE]
         url = reverse(
             f"{self.admin_site.name}:editorial_issue_deliveries", args=[obj.pk]
         )
@@ -142,7 +143,7 @@ class IssueDeliveryAdminMixin:
             except ServiceError as error:
                 self.message_user(request, str(error), messages.ERROR)
             return redirect(request.path)
-        report = delivery_service.delivery_report(issue=issue)
+        report = delivery_report(issue=issue)
         states = list(Delivery.State.choices)
         table = [
             (kind, label, [report["counts"][kind][state] for state, _label in states],

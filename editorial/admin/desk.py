@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from editorial.operations.worker_status import worker_status
 from editorial.selectors import desk
-from editorial.services.importing import can_import
+from editorial.services.import_jobs import can_import
 from editorial.services.permissions import user_roles
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER
 

@@ -1,9 +1,9 @@
 """The admin's 导入期刊 flow: upload ▸ preview (with corrections) ▸ confirm.
 
-Views only: every step calls editorial.services.importing. The preview shows the parsed
-tree line by line, each heading line and each paragraph's first line with a role select
-and the parser's evidence; the editor's choices are posted together and the file is
-parsed again once with all of them.
+Views only: every step calls editorial.services.import_jobs or .import_previews. The
+preview shows the parsed tree line by line, each heading line and each paragraph's first
+line with a role select and the parser's evidence; the editor's choices are posted
+together and the file is parsed again once with all of them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import bisect
 from dataclasses import dataclass, field
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -28,7 +28,8 @@ from editorial.models import Bulletin, ImportJob
 from editorial.models.jobs import describe_import_warning
 from editorial.operations.upload_limits import validate_bulletin_upload
 from editorial.parsing.tree import FigureCaption, Paragraph, ParsedBulletin, Subheading, Table
-from editorial.services import importing
+from editorial.selectors.imports import job_overrides
+from editorial.services import import_jobs, import_previews
 from editorial.services.errors import ServiceError
 
 LINE_ROLE_CHOICES = [
@@ -122,13 +123,11 @@ class ImportUploadForm(forms.Form):
 
 
 def _admin_context(request, title, **extra):
-    from django.contrib import admin
-
     return {**admin.site.each_context(request), "title": title, "opts": ImportJob._meta, **extra}
 
 
 def _require_import_permission(request):
-    if not importing.can_import(request.user):
+    if not import_jobs.can_import(request.user):
         raise PermissionDenied
 
 
@@ -144,7 +143,7 @@ def upload_view(request):
         if form.cleaned_data["number"]:
             options["number"] = form.cleaned_data["number"]
         try:
-            job = importing.create_import_job(
+            job = import_jobs.create_import_job(
                 data=upload.read(),
                 filename=upload.name,
                 bulletin=form.cleaned_data["bulletin"],
@@ -154,9 +153,9 @@ def upload_view(request):
         except ServiceError as exc:
             form.add_error("file", str(exc))
         else:
-            if importing.parses_in_background(job):
+            if import_jobs.parses_in_background(job):
                 # Heavy files are read by a worker; the progress page leads to the preview.
-                importing.request_preview_parse(job=job)
+                import_previews.request_preview_parse(job=job)
                 return redirect("admin:editorial_import_progress", job_id=job.pk)
             return redirect("admin:editorial_import_preview", job_id=job.pk)
     return render(
@@ -323,14 +322,8 @@ def render_preview_rows(blocks: list[PreviewBlock]) -> SafeString:
     """The line tree's HTML. Built here rather than in the template: a 2,000-line
     bulletin has several hundred rows, and the template language would take most of a
     second over them."""
-    why = escape(_("Why:"))
-    untitled = escape(_("(untitled)"))
+    texts = {"why": escape(_("Why:")), "untitled": escape(_("(untitled)"))}
     parts: list[str] = []
-
-    def select(line: PreviewLine) -> str:
-        label = escape(_("Role of line %(line)s") % {"line": line.line})
-        return f'<select name="role-{line.line}" aria-label="{label}">{line.options}</select>'
-
     for block in blocks:
         classes = f"pv-row pv-{escape(block.kind)}"
         classes += " doubtful" if block.doubtful else ""
@@ -343,51 +336,68 @@ def render_preview_rows(blocks: list[PreviewBlock]) -> SafeString:
             )
         else:  # a node the parser made up (an untitled section or article): no lines
             parts.append(f'<div class="{classes}"><div class="pv-num"></div><div class="pv-text">')
-        if not block.is_text:
-            parts.append(escape(block.text) or untitled)
-        for index, line in enumerate(block.lines):
-            if block.is_text and index == 0:
-                parts.append(f'<span class="pv-first-line">{escape(line.text)}</span>')
-            elif block.is_text or not line.head:
-                parts.append(
-                    f'<span class="pv-more-line role-{escape(line.role)}">'
-                    f'<span class="ln">{line.line}</span>{escape(line.text)}'
-                )
-                if not line.head:
-                    inner = select(line) if block.by_line else ""
-                    keep = escape(_("Keep: %(role)s") % {"role": line.role_label})
-                    parts.append(
-                        f'<span class="pv-line-select" data-line="{line.line}" '
-                        f'data-keep="{keep}">{inner}</span>'
-                    )
-                parts.append("</span>")
+        _render_block_text(block, parts, texts)
         parts.append('</div><div class="pv-controls">')
-        heads = block.heads
-        for index, line in enumerate(heads):
-            parts.append(f'<div class="pv-control" id="line-{line.line}">')
-            if len(heads) > 1:
-                label = escape(_("line %(line)s") % {"line": line.line})
-                text = "" if block.is_text and index == 0 else f" 「{escape(Truncator(line.text).chars(16))}」"
-                parts.append(f'<span class="ln">{label}{text}</span> ')
-            parts.append(select(line))
-            if line.evidence:
-                reasons = "".join(f"<span>{escape(reason)}</span>" for reason in line.evidence)
-                parts.append(f'<span class="pv-evidence">{why}{reasons}</span>')
-            for warning in line.warnings:
-                parts.append(f'<span class="pv-warning">⚠ {escape(warning)}</span>')
-            parts.append("</div>")
-        more = len(block.more)
-        if more and not block.by_line:
-            label = escape(
-                ngettext("correct its other line", "correct its other %(count)s lines", more)
-                % {"count": more}
-            )
-            parts.append(
-                f'<a class="pv-lines-toggle" href="?lines={block.line}#{block.anchor}">{label}</a>'
-            )
+        _render_block_controls(block, parts, texts)
         parts.append("</div></div>\n")
     # Every value above is escaped (bandit B308, B703 reviewed).
     return mark_safe("".join(parts))  # nosec B308 B703
+
+
+def _role_select(line: PreviewLine) -> str:
+    label = escape(_("Role of line %(line)s") % {"line": line.line})
+    return f'<select name="role-{line.line}" aria-label="{label}">{line.options}</select>'
+
+
+def _render_block_text(block: PreviewBlock, parts: list[str], texts: dict[str, str]) -> None:
+    """The block's text: a heading's own text, or a paragraph's lines, each line that is
+    not a head with the select it opens into when the paragraph is corrected line by line."""
+    if not block.is_text:
+        parts.append(escape(block.text) or texts["untitled"])
+    for index, line in enumerate(block.lines):
+        if block.is_text and index == 0:
+            parts.append(f'<span class="pv-first-line">{escape(line.text)}</span>')
+        elif block.is_text or not line.head:
+            parts.append(
+                f'<span class="pv-more-line role-{escape(line.role)}">'
+                f'<span class="ln">{line.line}</span>{escape(line.text)}'
+            )
+            if not line.head:
+                inner = _role_select(line) if block.by_line else ""
+                keep = escape(_("Keep: %(role)s") % {"role": line.role_label})
+                parts.append(
+                    f'<span class="pv-line-select" data-line="{line.line}" '
+                    f'data-keep="{keep}">{inner}</span>'
+                )
+            parts.append("</span>")
+
+
+def _render_block_controls(block: PreviewBlock, parts: list[str], texts: dict[str, str]) -> None:
+    """A role select for each head line, with the parser's evidence and warnings, and the
+    link that opens the block's other lines."""
+    heads = block.heads
+    for index, line in enumerate(heads):
+        parts.append(f'<div class="pv-control" id="line-{line.line}">')
+        if len(heads) > 1:
+            label = escape(_("line %(line)s") % {"line": line.line})
+            text = "" if block.is_text and index == 0 else f" 「{escape(Truncator(line.text).chars(16))}」"
+            parts.append(f'<span class="ln">{label}{text}</span> ')
+        parts.append(_role_select(line))
+        if line.evidence:
+            reasons = "".join(f"<span>{escape(reason)}</span>" for reason in line.evidence)
+            parts.append(f'<span class="pv-evidence">{texts["why"]}{reasons}</span>')
+        for warning in line.warnings:
+            parts.append(f'<span class="pv-warning">⚠ {escape(warning)}</span>')
+        parts.append("</div>")
+    more = len(block.more)
+    if more and not block.by_line:
+        label = escape(
+            ngettext("correct its other line", "correct its other %(count)s lines", more)
+            % {"count": more}
+        )
+        parts.append(
+            f'<a class="pv-lines-toggle" href="?lines={block.line}#{block.anchor}">{label}</a>'
+        )
 
 
 def role_select_template() -> SafeString:
@@ -419,15 +429,15 @@ def _posted_number(request) -> int | None:
 def _save_posted_choices(request, job: ImportJob) -> bool:
     """Store the posted line roles and number; True when anything changed."""
     posted = _posted_overrides(request)
-    current = importing.job_overrides(job)
+    current = job_overrides(job)
     changes = {line: role for line, role in posted.items() if role != current.get(line, "")}
     if changes:
-        importing.set_import_overrides(job=job, overrides=changes, user=request.user)
+        import_jobs.set_import_overrides(job=job, overrides=changes, user=request.user)
     number = _posted_number(request)
     report = job.report or {}
     chosen = (job.options or {}).get("number")
     if number != (chosen or report.get("number")) or (number is None and chosen):
-        importing.set_import_number(job=job, number=number, user=request.user)
+        import_jobs.set_import_number(job=job, number=number, user=request.user)
     return bool(changes)
 
 
@@ -446,7 +456,7 @@ def preview_view(request, job_id: int):
                     _("Your corrections were applied. Check the preview, then create the issue."),
                 )
             elif "confirm" in request.POST:
-                job = importing.confirm_import_job(
+                job = import_jobs.confirm_import_job(
                     job=job,
                     user=request.user,
                     checksum=request.POST.get("checksum", ""),
@@ -464,14 +474,14 @@ def preview_view(request, job_id: int):
         return redirect("admin:editorial_import_preview", job_id=job.pk)
 
     try:
-        preview = importing.preview_import_job(job=job)
-    except importing.PreviewPending:
+        preview = import_previews.preview_import_job(job=job)
+    except import_previews.PreviewPending:
         return redirect("admin:editorial_import_progress", job_id=job.pk)
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("admin:editorial_import_upload")
     report = preview.report
-    overrides = importing.job_overrides(job)
+    overrides = job_overrides(job)
     warnings = [
         {
             **w,
@@ -526,7 +536,7 @@ def preview_view(request, job_id: int):
 @staff_member_required
 def progress_view(request, job_id: int):
     _require_import_permission(request)
-    job = importing.fail_stalled_import_job(get_object_or_404(ImportJob, pk=job_id))
+    job = import_jobs.fail_stalled_import_job(get_object_or_404(ImportJob, pk=job_id))
     # A preview parse done by a worker leads on to the preview.
     preview_url = (
         reverse("admin:editorial_import_preview", args=[job.pk])
@@ -558,8 +568,6 @@ def progress_view(request, job_id: int):
 
 
 def import_urls(admin_view):
-    from django.urls import path
-
     return [
         path("import/", admin_view(upload_view), name="editorial_import_upload"),
         path("import/<int:job_id>/", admin_view(preview_view), name="editorial_import_preview"),

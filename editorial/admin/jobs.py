@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat, truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -10,7 +12,10 @@ from editorial.admin.base import ReadOnlyAdminMixin
 from editorial.models import ExportJob, ImportJob, ImportWarning, Issue, Rendition
 from editorial.models.jobs import describe_import_warning
 from editorial.services import rendering
-from editorial.services.errors import PermissionRefused
+from editorial.services.errors import PermissionRefused, ServiceError
+from editorial.services.exporting import may_start_export, start_export_job
+from editorial.services.reviewing import resolve_import_warning
+from editorial.site.file_serving import stored_file_response
 
 from .rendering import PROGRESS_URL_NAME, progress_url, progress_view
 
@@ -82,9 +87,6 @@ class RenditionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.action(description=gettext_lazy("Mark the selected warnings as resolved"))
 def resolve_import_warnings(modeladmin, request, queryset):
-    from editorial.services.errors import ServiceError
-    from editorial.services.reviewing import resolve_import_warning
-
     done = 0
     for warning in queryset.filter(resolved=False):
         try:
@@ -149,8 +151,6 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ] + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        from editorial.services.exporting import may_start_export
-
         extra_context = {
             **(extra_context or {}),
             "export_kinds": ExportJob.Kind.choices if may_start_export(request.user) else [],
@@ -165,11 +165,6 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     def start_view(self, request, kind: str):
-        from django.shortcuts import redirect
-
-        from editorial.services.errors import ServiceError
-        from editorial.services.exporting import start_export_job
-
         if request.method != "POST":
             return redirect("admin:editorial_exportjob_changelist")
         try:
@@ -181,12 +176,6 @@ class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return redirect("admin:editorial_exportjob_change", job.pk)
 
     def download_view(self, request, object_id: int):
-        from django.core.exceptions import PermissionDenied
-        from django.http import Http404
-
-        from editorial.services.exporting import may_start_export
-        from editorial.site.file_serving import stored_file_response
-
         if not may_start_export(request.user):
             raise PermissionDenied
         job = ExportJob.objects.filter(pk=object_id, state=ExportJob.State.SUCCEEDED).first()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
@@ -10,14 +11,16 @@ from editorial import workflow
 from editorial.admin.assembly import IssueAssemblyMixin
 from editorial.admin.base import PreviewOnSiteMixin, ServiceAdminMixin
 from editorial.admin.delivery import IssueDeliveryAdminMixin, resend_failed_deliveries
+from editorial.admin.importing import import_urls
 from editorial.admin.rendering import rerender_issues
 from editorial.admin.review import ReviewTrailInline
 from editorial.admin.workflow import WorkflowAdminMixin, perform_issue_transition
 from editorial.models import Article, Bulletin, Issue, Section
 from editorial.selectors.public import issue_table_of_contents
+from editorial.selectors.readiness import issue_blockers
 from editorial.services import bulletins, issues
+from editorial.services.import_jobs import can_import
 from editorial.services.permissions import may
-from editorial.services.reviewing import issue_blockers
 
 
 class SectionFormSet(BaseInlineFormSet):
@@ -60,8 +63,6 @@ class LanguageFilter(admin.SimpleListFilter):
     parameter_name = "language"
 
     def lookups(self, request, model_admin):
-        from django.conf import settings
-
         names = dict(settings.LANGUAGES)
         codes = Bulletin.objects.order_by("language").values_list("language", flat=True)
         return [(code, names.get(code, code)) for code in codes.distinct()]
@@ -95,8 +96,6 @@ class BulletinAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("language"), ordering="language")
     def language_name(self, obj):
-        from django.conf import settings
-
         return dict(settings.LANGUAGES).get(obj.language, obj.language)
 
     @admin.display(description=_("issues"), ordering="_issue_count")
@@ -231,13 +230,9 @@ class IssueAdmin(
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
-        from editorial.admin.importing import import_urls
-
         return import_urls(self.admin_site.admin_view) + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        from editorial.services.importing import can_import
-
         extra_context = {**(extra_context or {}), "can_import_bulletin": can_import(request.user)}
         return super().changelist_view(request, extra_context)
 

@@ -48,9 +48,7 @@ def rerender_issues(modeladmin, request, queryset):
     if not ids:
         modeladmin.message_user(request, _("Nothing to render."), messages.WARNING)
         return None
-    unsent = Rendition.objects.filter(
-        pk__in=ids, state=Rendition.State.QUEUED, error__startswith=rendering.UNSENT_MARK
-    ).exists()
+    unsent = Rendition.objects.filter(pk__in=ids, state=Rendition.State.QUEUED, unsent=True).exists()
     if unsent:
         modeladmin.message_user(
             request,

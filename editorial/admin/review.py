@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from editorial import workflow
@@ -6,6 +8,7 @@ from editorial.admin.base import ReadOnlyAdminMixin, ServiceAdminMixin
 from editorial.models import Comment, ReviewEvent
 from editorial.models.review import EXTRA_ACTION_LABELS
 from editorial.services import comments
+from editorial.tables.writing import stream_csv
 
 
 class ReviewTrailInline(admin.TabularInline):
@@ -39,11 +42,6 @@ class ReviewTrailInline(admin.TabularInline):
 
 @admin.action(description=_("Export the selected trail as CSV"))
 def export_review_trail_csv(modeladmin, request, queryset):
-    from django.http import StreamingHttpResponse
-    from django.utils import timezone
-
-    from editorial.tables.writing import stream_csv
-
     events = queryset.select_related("actor", "article", "issue__bulletin").order_by("created_at")
     headers = [_("when"), _("by"), _("action"), _("from"), _("to"), _("issue"), _("article"),
                _("comment")]

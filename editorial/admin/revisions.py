@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-_TAGS = re.compile(r"<[^>]+>")
+from editorial.sanitising import html_to_text
+from editorial.typesetting.blocks import html_to_blocks
+
 _FIGURE_PLACEHOLDER = re.compile(r"<figure\b[^>]*\bclass=\"[^\"]*\bfigure-(\d+)\b[^\"]*\"[^>]*>")
 
 # Two paragraphs at least this similar are shown as one paragraph changed, not as one
@@ -62,13 +64,12 @@ class FieldChange:
 
 
 def as_text(value) -> str:
-    """A field value as readers see it: markup dropped, paragraphs as line breaks."""
+    """A field value as readers see it: markup dropped, a line for each block."""
     if value is None:
         return ""
     text = str(value)
     if "<" in text:
-        text = re.sub(r"</(p|h3|h4|li|tr)>", "\n", text)
-        text = html.unescape(_TAGS.sub("", text))
+        text = "\n".join(line.strip() for line in html_to_text(text).splitlines() if line.strip())
     return text.strip()
 
 
@@ -81,8 +82,6 @@ def paragraphs_of(value) -> tuple[str, ...]:
     text = str(value)
     if "<" not in text:
         return tuple(line.strip() for line in text.strip().splitlines() if line.strip())
-    from editorial.typesetting.render_data import html_to_blocks
-
     # Figure placeholders carry no text; name them so a figure moved or removed shows.
     text = _FIGURE_PLACEHOLDER.sub(
         lambda m: "<p>〔%s〕</p><figure>" % html.escape(

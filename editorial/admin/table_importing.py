@@ -14,7 +14,6 @@ own import flow (a full dry run, then the whole import again) is not used.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
@@ -27,6 +26,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
 from editorial.models import ImportJob
+from editorial.operations.upload_limits import import_size_refusal
 from editorial.services.errors import ImportRefused, PermissionRefused
 from editorial.tables import jobs
 from editorial.tables.definitions import TABLES
@@ -64,11 +64,8 @@ class TableUploadForm(forms.Form):
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
-        limit = settings.BULLETIN_IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is too large (at most %(size)s MB).") % {"size": limit // (1024 * 1024)}
-            )
+        if refusal := import_size_refusal(upload.size):
+            raise forms.ValidationError(refusal)
         return upload
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from editorial import workflow
 from editorial.models import Article, Issue
+from editorial.selectors import readiness
 from editorial.services import caching, reviewing
 from editorial.services.errors import ServiceError
 from editorial.services.issues import take_issue_action
@@ -161,8 +162,8 @@ class WorkflowAdminMixin:
 
     def _confirmation_page(self, request, objects, transition, form, cancel_url, action_name=""):
         blockers = []
-        if isinstance(objects[0], Issue) and transition.name in reviewing.GATED_ISSUE_ACTIONS:
-            blockers = [(o, reviewing.issue_blockers(o)) for o in objects]
+        if isinstance(objects[0], Issue) and transition.name in readiness.GATED_ISSUE_ACTIONS:
+            blockers = [(o, readiness.issue_blockers(o)) for o in objects]
         context = {
             **self.admin_site.each_context(request),
             "title": transition.label,

@@ -13,13 +13,13 @@ from pathlib import Path
 from django.conf import settings
 from ninja.responses import NinjaJSONEncoder
 
+from editorial.api.site import api
+
 COMMITTED_PATH = Path(settings.BASE_DIR) / "docs" / "openapi.json"
 
 
 def openapi_document() -> dict:
     """The document /api/openapi.json serves, as plain JSON data."""
-    from editorial.api.site import api
-
     return json.loads(json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder))
 
 

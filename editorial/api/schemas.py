@@ -11,16 +11,12 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from django.conf import settings
 from ninja import Field, Schema
 
+from editorial.links import absolute_url
 from editorial.services.access import issue_access_level
 from editorial.tables.writing import plain_decimal
-from editorial.typesetting.render_data import blocks_text, html_to_blocks
-
-
-def _absolute(path: str) -> str:
-    return path if path.startswith(("http://", "https://")) else settings.SITE_URL + path
+from editorial.typesetting.blocks import blocks_text, html_to_blocks
 
 
 def _body_text(article) -> str:
@@ -104,7 +100,7 @@ class IssueSummary(Schema):
 
     @staticmethod
     def resolve_url(obj) -> str:
-        return _absolute(obj.get_absolute_url())
+        return absolute_url(obj.get_absolute_url())
 
 
 class ArticleTitle(Schema):
@@ -160,7 +156,7 @@ class ArticleSummary(Schema):
 
     @staticmethod
     def resolve_url(obj) -> str:
-        return _absolute(obj.get_absolute_url())
+        return absolute_url(obj.get_absolute_url())
 
 
 class FigureOut(Schema):
@@ -171,7 +167,7 @@ class FigureOut(Schema):
 
     @staticmethod
     def resolve_image_url(obj) -> str | None:
-        return _absolute(obj.image.url) if obj.image else None
+        return absolute_url(obj.image.url) if obj.image else None
 
 
 class ArticleDetail(ArticleSummary):

@@ -7,12 +7,15 @@ Mounted at ``/api/`` by the project's URLconf: operations under ``/api/v1/``, th
 
 from __future__ import annotations
 
+import json
 import math
 
 from django.http import Http404
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import Throttled
+from ninja.openapi.docs import Swagger
 
 from editorial.api import articles, issues, metrics
 from editorial.api.auth import TokenAuth
@@ -35,6 +38,24 @@ it did not exist. Lists are paged with `limit` (1–100, default 50) and `offset
 answer carries an `ETag`; send it back as `If-None-Match` to get `304 Not Modified` when
 nothing changed. Requests are limited per token and minute (429 with `Retry-After`).
 """
+
+
+class OwnAssetsSwagger(Swagger):
+    """The browsable docs page with django-ninja's own Swagger assets, never a CDN.
+
+    ninja serves its own assets only when "ninja" is an installed app, and it is not one
+    here (bulletin/settings.py says why); its templates and static files are on the
+    project's paths instead, so the page is rendered from them directly.
+    """
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": False,  # bearer tokens only: no cookie auth, so no CSRF token
+        }
+        return render(request, self.template, context)
 
 
 class BulletinApi(NinjaAPI):
@@ -80,6 +101,7 @@ api = BulletinApi(
     throttle=[TokenRateThrottle()],
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=OwnAssetsSwagger(),
 )
 
 

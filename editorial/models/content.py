@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from editorial.sanitising import sanitise_body_html
+from editorial.search import fill_search_columns
 from editorial.workflow import ArticleState
 
 from .publication import Issue, Section
@@ -113,8 +114,6 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        from editorial.search import fill_search_columns
-
         self.body = sanitise_body_html(self.body)
         update_fields = kwargs.get("update_fields")
         if update_fields is None:

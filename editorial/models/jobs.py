@@ -1,4 +1,11 @@
-"""Background work the admin can watch: imports and renditions."""
+"""Background work the admin can watch: imports, exports and renditions.
+
+The three record their work the same way, so the fields they share are declared once:
+``BackgroundJob`` (how it ended and when: ``error``, ``finished_at``) for all three, and
+``RequestedJob`` (who asked, when, and how far it has got) for the imports and exports
+people start and watch. Each keeps its own ``State``: their states differ (an import is
+previewed, a rendition queued, an export pending) and so do their defaults.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,34 @@ from django.utils.translation import gettext_lazy as _
 from .publication import Bulletin, Issue
 
 
-class ImportJob(models.Model):
+class BackgroundJob(models.Model):
+    """Work a worker does and records on its row: the error it ended with, and when."""
+
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class RequestedJob(BackgroundJob):
+    """Work someone started and watches: who, when, and the percentage done."""
+
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class ImportJob(RequestedJob):
     class Format(models.TextChoices):
         TEXT = "text", _("Plain text")
         DOCX = "docx", _("Word document")
@@ -41,9 +75,7 @@ class ImportJob(models.Model):
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.PENDING
     )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     report = models.JSONField(_("report"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
     issue = models.ForeignKey(
         Issue,
         on_delete=models.SET_NULL,
@@ -52,15 +84,6 @@ class ImportJob(models.Model):
         related_name="import_jobs",
         verbose_name=_("resulting issue"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import job")
@@ -71,7 +94,7 @@ class ImportJob(models.Model):
         return self.original_name or f"#{self.pk}"
 
 
-class Rendition(models.Model):
+class Rendition(BackgroundJob):
     class Kind(models.TextChoices):
         PDF = "pdf", "PDF"
         HTML = "html", "HTML"
@@ -102,9 +125,12 @@ class Rendition(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     queued_at = models.DateTimeField(_("queued"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    # A queued row whose task never reached the broker (it was down): the sweeper sends it.
+    unsent = models.BooleanField(
+        _("task not sent"), default=False,
+        help_text=_("The task queue could not be reached; the sweeper sends the task."),
+    )
 
     class Meta:
         verbose_name = _("rendition")
@@ -201,7 +227,7 @@ class ImportWarning(models.Model):
     description.fget.short_description = _("warning")
 
 
-class ExportJob(models.Model):
+class ExportJob(RequestedJob):
     """A large export made by a worker: staff see its progress and download the file."""
 
     class Kind(models.TextChoices):
@@ -218,19 +244,8 @@ class ExportJob(models.Model):
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.PENDING
     )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("export job")

@@ -342,6 +342,14 @@ class Issue(models.Model):
         )
 
     @property
+    def file_stem(self) -> str:
+        """The issue's name for a file handed to a reader (``xxcy-2020-48``), without the
+        extension: the PDF and HTML downloads, their e-mail attachments and the key figures
+        workbook are all called after it. ASCII only (the slug is pinyin), so it survives
+        every Content-Disposition header and mail client."""
+        return f"{self.bulletin.slug}-{self.volume or self.issue_date.year}-{self.number}"
+
+    @property
     def display_title(self) -> str:
         if self.title:
             return self.title

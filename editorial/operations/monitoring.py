@@ -1,6 +1,6 @@
 """Endpoints for the machines that watch the site: readiness and Prometheus metrics.
 
-``/healthz`` (editorial.site.views) says the process is alive and sees the database and Redis;
+``/healthz`` (editorial.site.plumbing) says the process is alive and sees the database and Redis;
 ``/readyz`` says it can serve: the database, Redis (when configured) and the file storage
 (a small probe file saved and deleted), and names what failed with a 503. ``/metrics``
 serves django-prometheus's figures (requests, latencies, database) to the scraper only:
@@ -22,6 +22,7 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_prometheus.exports import ExportToDjangoView
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def check_database() -> None:
 
 
 def check_redis(url: str) -> None:
+    # Loaded only when Redis is configured: the SQLite demo runs without it (~0.06 s).
     import redis
 
     client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
@@ -108,6 +110,4 @@ def metrics(request):
         if getattr(settings, "METRICS_BEARER_TOKEN", ""):
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    from django_prometheus.exports import ExportToDjangoView
-
     return ExportToDjangoView(request)

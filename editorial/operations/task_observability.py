@@ -24,8 +24,9 @@ import logging
 import os
 import time
 
+import prometheus_client
 from celery import signals
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, multiprocess
 
 from editorial.operations import request_context
 
@@ -125,9 +126,6 @@ def _task_retried(sender=None, **extra):
 
 def metrics_registry():
     """The registry to serve: every process's figures in multiprocess mode."""
-    import prometheus_client
-    from prometheus_client import multiprocess
-
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = prometheus_client.CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -137,8 +135,6 @@ def metrics_registry():
 
 def start_metrics_server(port: int, address: str = "0.0.0.0"):  # nosec B104
     """Serve the worker's figures over HTTP on ``port``; returns (server, thread)."""
-    import prometheus_client
-
     return prometheus_client.start_http_server(port, addr=address, registry=metrics_registry())
 
 
@@ -160,6 +156,4 @@ def _serve_worker_metrics(sender=None, **extra):
 @signals.worker_process_shutdown.connect
 def _forget_dead_child(pid=None, **extra):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(pid or os.getpid())

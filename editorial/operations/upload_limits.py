@@ -12,8 +12,13 @@ Three layers, from the outside in:
 - ``validate_bulletin_upload``, on the import form's file field: the size the upload
   handler counted and the file's first bytes against its name (a .docx must be a ZIP
   package, a .pdf a PDF, a text file not binary). The deeper checks stay where they are:
-  the importer's format detection and encodings (services/importing.py), the ZIP-bomb
-  limits of .docx/.xlsx packages and the CSV/XLSX decoding (import_formats.py).
+  the importer's format detection and encodings (services/upload_parsing.py), the ZIP-bomb
+  check of .docx/.xlsx packages (parsing/packages.py) and the CSV/XLSX decoding
+  (tables/reading.py).
+
+Every import path (bulletins and tables, form, service and worker) asks the same two
+questions here: ``import_size_refusal`` (over ``BULLETIN_IMPORT_MAX_BYTES``?) and
+``package_limits`` (how far a ZIP package may expand, from the settings).
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from editorial.parsing.packages import ZIP_MAGIC, PackageLimits
+
 _PDF_MAGIC = b"%PDF-"
-_ZIP_MAGIC = b"PK\x03\x04"
 # Headers of programs and compressed archives, never a bulletin. (A PDF or a Word file
-# saved under a .txt name is read as what its bytes say: services.importing.detect_format.)
+# saved under a .txt name is read as what its bytes say: services.upload_parsing.detect_format.)
 _BINARY_MAGICS = (b"\x7fELF", b"MZ", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"\xca\xfe\xba\xbe")
 # PDF readers accept the header anywhere in the first kilobyte.
 _PDF_HEADER_WINDOW = 1024
@@ -35,6 +41,24 @@ _PDF_HEADER_WINDOW = 1024
 
 def upload_max_bytes() -> int:
     return settings.UPLOAD_MAX_BYTES
+
+
+def import_size_refusal(size: int) -> str:
+    """Why an import file of ``size`` bytes is refused, in the user's language; "" when
+    it is within ``BULLETIN_IMPORT_MAX_BYTES``. Callers raise their own error with it."""
+    limit = settings.BULLETIN_IMPORT_MAX_BYTES
+    if size <= limit:
+        return ""
+    return _("The file is too large (at most %(size)s MB).") % {"size": limit // (1024 * 1024)}
+
+
+def package_limits() -> PackageLimits:
+    """How far an uploaded .docx or .xlsx package may expand, from the settings."""
+    return PackageLimits(
+        max_bytes=settings.BULLETIN_PACKAGE_MAX_EXPANDED_BYTES,
+        max_ratio=settings.BULLETIN_PACKAGE_MAX_RATIO,
+        max_entries=settings.BULLETIN_PACKAGE_MAX_ENTRIES,
+    )
 
 
 def _megabytes(size: int) -> str:
@@ -82,17 +106,14 @@ def _head(upload, size: int) -> bytes:
 
 def validate_bulletin_upload(upload) -> None:
     """A bulletin file: small enough, and its first bytes agree with its name."""
-    limit = settings.BULLETIN_IMPORT_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("The file is too large (at most %(size)s MB).") % {"size": limit // (1024 * 1024)},
-            code="too-large",
-        )
+    refusal = import_size_refusal(upload.size)
+    if refusal:
+        raise ValidationError(refusal, code="too-large")
     name = (upload.name or "").lower()
     head = _head(upload, _PDF_HEADER_WINDOW)
     if name.endswith(".pdf") and _PDF_MAGIC not in head:
         raise ValidationError(_("The file is named .pdf but is not a PDF."), code="file-type")
-    if name.endswith(".docx") and not head.startswith(_ZIP_MAGIC):
+    if name.endswith(".docx") and not head.startswith(ZIP_MAGIC):
         raise ValidationError(
             _("The file is named .docx but is not a Word document."), code="file-type"
         )

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 
+# The project's app itself, not celery.current_app: that one is per thread, and a web
+# server's other threads would get Celery's unconfigured default.
+from bulletin.celery import app as celery_app
+
 logger = logging.getLogger(__name__)
 
 QUEUES = ("default", "render", "deliver")
@@ -49,6 +53,7 @@ def _broker_url() -> str:
 
 def queue_lengths(broker_url: str, queues=QUEUES) -> dict[str, int | None]:
     """Tasks waiting in each queue (None when Redis did not answer)."""
+    # Loaded only with a Redis broker: in-process tasks (the demo) need no client.
     import redis
 
     client = redis.Redis.from_url(
@@ -67,9 +72,7 @@ def queue_lengths(broker_url: str, queues=QUEUES) -> dict[str, int | None]:
 
 def answering_workers(timeout: float = PING_TIMEOUT_SECONDS) -> list[str]:
     """The names of the workers that answered a ping within ``timeout`` seconds."""
-    from bulletin.celery import app
-
-    replies = app.control.ping(timeout=timeout) or []
+    replies = celery_app.control.ping(timeout=timeout) or []
     return sorted(name for reply in replies for name in reply)
 
 

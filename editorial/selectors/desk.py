@@ -2,7 +2,7 @@
 
 Each function runs a fixed number of queries however many rows it returns (tests count
 them), so the desk stays quick on a large archive. The readiness gates are the ones
-services.reviewing.issue_blockers checks for one issue, computed here for many at once.
+selectors.readiness.issue_blockers checks for one issue, computed here for many at once.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class IssueReadiness:
 def issue_readiness(*, states=OPEN_ISSUE_STATES, limit: int = PANEL_ROWS) -> list[IssueReadiness]:
     """Open issues with their readiness gates, the most advanced first (2 queries).
 
-    The same gates, in the same words, as services.reviewing.issue_blockers.
+    The same gates, in the same words, as selectors.readiness.issue_blockers.
     """
     not_approved = Count("articles", filter=~Q(articles__state=ArticleState.APPROVED),
                          distinct=True)

@@ -19,17 +19,22 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from editorial import search
 from editorial.models import (
     Article,
     Bulletin,
+    BulletinSlugRedirect,
+    ExportJob,
     Figure,
+    ImportJob,
     Indicator,
     Issue,
     Metric,
     Rendition,
     Section,
+    SectionSlugRedirect,
 )
+from editorial.search import ParsedQuery, filter_articles, uses_index
+from editorial.selectors.public_search import pg_count, pg_page_ids
 from editorial.selectors.renditions import current_rendition_files
 from editorial.services.access import (
     ANONYMOUS,
@@ -90,11 +95,66 @@ def recent_public_articles(limit: int = 10) -> list[Article]:
     )
 
 
+def bulletin_issues(bulletin: Bulletin, *, year: int | None = None) -> QuerySet[Issue]:
+    """A bulletin's public issues, newest first; only those of ``year`` when given."""
+    issues = public_issues().filter(bulletin=bulletin).order_by("-issue_date", "-number")
+    return issues if year is None else issues.filter(issue_date__year=year)
+
+
+def bulletin_issue_years(bulletin: Bulletin) -> list[int]:
+    """The years in which the bulletin has a public issue, newest first. One query."""
+    issues = public_issues().filter(bulletin=bulletin)
+    return [day.year for day in issues.dates("issue_date", "year", order="DESC")]
+
+
+def bulletin_sections(bulletin: Bulletin) -> QuerySet[Section]:
+    return bulletin.sections.order_by("position")
+
+
+def feed_issues(*, bulletin: Bulletin | None = None, limit: int) -> list[Issue]:
+    """The latest public issues, each with ``feed_articles`` (its articles' titles in
+    reading order): of one bulletin newest issue first, or of every bulletin latest
+    published first. Two queries."""
+    articles = Article.objects.order_by("section__position", "position").only(
+        "id", "issue_id", "title", "section_id", "position"
+    )
+    if bulletin is None:
+        issues = public_issues().order_by("-published_at", "-issue_date", "-number")
+    else:
+        issues = public_issues().filter(bulletin=bulletin).order_by("-issue_date", "-number")
+    return list(
+        issues.prefetch_related(Prefetch("articles", queryset=articles, to_attr="feed_articles"))[
+            :limit
+        ]
+    )
+
+
 def public_bulletin(slug: str) -> Bulletin:
     try:
         return Bulletin.objects.get(slug=slug)
     except Bulletin.DoesNotExist as exc:
         raise Http404("No such bulletin") from exc
+
+
+def bulletin_for_slug(slug: str) -> Bulletin | None:
+    """The bulletin whose slug this is, or the one whose slug it used to be; None if
+    neither (editorial.site.slug_redirects)."""
+    bulletin = Bulletin.objects.filter(slug=slug).first()
+    if bulletin is not None:
+        return bulletin
+    moved = BulletinSlugRedirect.objects.select_related("bulletin").filter(old_slug=slug).first()
+    return moved.bulletin if moved is not None else None
+
+
+def renamed_section_slug(bulletin: Bulletin, slug: str) -> str | None:
+    """The current slug of the bulletin's section that used to be ``slug``; None when
+    ``slug`` is current or was never a section's."""
+    if bulletin.sections.filter(slug=slug).exists():
+        return None
+    moved = SectionSlugRedirect.objects.select_related("section").filter(
+        bulletin=bulletin, old_slug=slug
+    ).first()
+    return moved.section.slug if moved is not None else None
 
 
 def public_section(*, bulletin_slug: str, section_slug: str) -> Section:
@@ -132,6 +192,22 @@ def get_issue_article(*, issue: Issue, article_id: int) -> Article:
         )
     except Article.DoesNotExist as exc:
         raise Http404("No such article in this issue") from exc
+
+
+def get_issue_to_preview(issue_id: int) -> Issue:
+    """An issue whatever its state, for staff to make a signed preview link of."""
+    try:
+        return Issue.objects.select_related("bulletin").get(pk=issue_id)
+    except Issue.DoesNotExist as exc:
+        raise Http404("No such issue") from exc
+
+
+def get_article_figure(*, article: Article, figure_id: int) -> Figure:
+    """A figure of a given article whatever its issue's state (for signed previews)."""
+    try:
+        return article.figures.get(pk=figure_id)
+    except Figure.DoesNotExist as exc:
+        raise Http404("No such figure in this article") from exc
 
 
 def issue_table_of_contents(issue: Issue) -> list[tuple[Section, list[Article]]]:
@@ -191,6 +267,10 @@ def article_figures(article: Article) -> list[Figure]:
     return list(article.figures.order_by("position", "id"))
 
 
+def article_tags(article: Article) -> list:
+    return list(article.tags.all())
+
+
 def get_public_figure(*, bulletin_slug: str, number: int, article_id: int, figure_id: int) -> Figure:
     try:
         figure = Figure.objects.select_related("article__issue").get(
@@ -206,6 +286,19 @@ def get_public_figure(*, bulletin_slug: str, number: int, article_id: int, figur
     if not figure.image:
         raise Http404("This figure has no image")
     return figure
+
+
+def stored_file_owner(name: str) -> tuple[type | None, object | None]:
+    """The model and row a stored file (a name in the default storage) belongs to, or
+    (None, None): the row decides who may read the file (editorial.site.media)."""
+    for model in (Rendition, ImportJob, ExportJob):
+        row = model.objects.filter(file=name).first()
+        if row is not None:
+            return model, row
+    row = Figure.objects.filter(image=name).select_related("article__issue__bulletin").first()
+    if row is not None:
+        return Figure, row
+    return None, None
 
 
 # --- Renditions ------------------------------------------------------------------------------
@@ -293,12 +386,12 @@ class PublicArticleSearch:
     Counting every hit of a very common word would read every matching article, so the
     count stops at ``cap``: beyond it the page says "more than N" and offers no pages
     past the cap. On PostgreSQL both the count and a page are bounded queries (see
-    editorial.search); elsewhere a plain substring filter stands in.
+    editorial.selectors.public_search); elsewhere a plain substring filter stands in.
     """
 
     def __init__(
         self,
-        query: search.ParsedQuery,
+        query: ParsedQuery,
         filters: SearchFilters | None = None,
         *,
         cap: int = 1000,
@@ -337,7 +430,7 @@ class PublicArticleSearch:
             articles = articles.filter(issue__issue_date__gte=f.date_from)
         if f.date_to is not None:
             articles = articles.filter(issue__issue_date__lte=f.date_to)
-        matching = search.filter_articles(articles, self.query)
+        matching = filter_articles(articles, self.query)
         if not self.reader.is_staff:
             matching = matching.filter(
                 Q(title_hit=True) | full_text_issue_q(self.reader, prefix="issue__")
@@ -350,8 +443,8 @@ class PublicArticleSearch:
         if self._count is None:
             if not self.query:
                 self._count = 0
-            elif search.uses_index(connection):
-                self._count = search.pg_count(
+            elif uses_index(connection):
+                self._count = pg_count(
                     connection, self.query, states=ISSUE_PUBLIC_STATES,
                     filters=self._filter_values(), cap=self.cap,
                 )
@@ -376,9 +469,9 @@ class PublicArticleSearch:
         stop = self.count() if item.stop is None else min(item.stop, self.count())
         if stop <= start or not self.query:
             return []
-        if not search.uses_index(connection):
+        if not uses_index(connection):
             return list(self._fallback_queryset()[start:stop])
-        ids = search.pg_page_ids(
+        ids = pg_page_ids(
             connection, self.query, states=ISSUE_PUBLIC_STATES,
             filters=self._filter_values(), offset=start, limit=stop - start,
         )
@@ -387,7 +480,7 @@ class PublicArticleSearch:
 
 
 def search_public_articles(
-    query: search.ParsedQuery,
+    query: ParsedQuery,
     filters: SearchFilters | None = None,
     *,
     cap: int = 1000,
@@ -398,5 +491,38 @@ def search_public_articles(
     return PublicArticleSearch(query, filters, cap=cap, reader=reader)
 
 
+def search_bulletins() -> list[Bulletin]:
+    return list(Bulletin.objects.order_by("name"))
+
+
 def search_sections() -> list[Section]:
     return list(Section.objects.select_related("bulletin").order_by("bulletin__name", "position"))
+
+
+# --- Sitemaps ----------------------------------------------------------------------------------
+
+
+def sitemap_bulletins() -> QuerySet[Bulletin]:
+    return Bulletin.objects.order_by("pk")
+
+
+def sitemap_sections() -> QuerySet[Section]:
+    return Section.objects.select_related("bulletin").order_by("pk")
+
+
+def sitemap_issues() -> QuerySet[Issue]:
+    """Public issues, with only what their URL and date need."""
+    return public_issues().order_by("pk").only("pk", "number", "updated_at", "bulletin__slug")
+
+
+def sitemap_articles() -> QuerySet[Article]:
+    """Public articles anyone may read in full: a subscriber-only issue's articles are
+    open only in their first paragraph, so they are not listed."""
+    return (
+        public_articles()
+        .filter(full_text_issue_q(ANONYMOUS, prefix="issue__"))
+        .select_related(None)
+        .select_related("issue__bulletin")
+        .order_by("pk")
+        .only("pk", "updated_at", "issue__number", "issue__updated_at", "issue__bulletin__slug")
+    )

@@ -19,8 +19,16 @@ from datetime import date
 
 from django.db.models import Q
 
-from editorial.models import AccessLevel, ApiToken, Issue, Organisation, Subscriber
-from editorial.services.subscriptions import active_subscriptions_of_organisation
+from editorial.models import (
+    AccessLevel,
+    AccessLogEntry,
+    ApiToken,
+    Bulletin,
+    Issue,
+    Organisation,
+    Subscriber,
+)
+from editorial.selectors.subscriptions import active_subscriptions_of_organisation
 
 # The session key under which the signed-in subscriber's id is kept.
 SESSION_SUBSCRIBER_KEY = "editorial_subscriber_id"
@@ -151,8 +159,6 @@ def full_text_bulletin_ids(reader: Reader) -> tuple[list[int], list[int]] | None
     level is empty and its bulletin is public (the same rule as ``full_text_issue_q``)."""
     if reader.is_staff:
         return None
-    from editorial.models import Bulletin
-
     public = list(
         Bulletin.objects.filter(access_level=AccessLevel.PUBLIC).values_list("pk", flat=True)
     )
@@ -189,8 +195,6 @@ def record_access(
     Staff and anonymous reads are not logged here: the log answers "which client read
     what", and the retention sweep deletes rows after BULLETIN_ACCESS_LOG_DAYS.
     """
-    from editorial.models import AccessLogEntry
-
     if not reader.is_subscriber:
         return
     AccessLogEntry.objects.create(

@@ -27,7 +27,7 @@ from editorial.services.audit import record_action
 from editorial.services.errors import ServiceError
 from editorial.services.permissions import require_permission
 from editorial.services.reviewing import record_review_event
-from editorial.typesetting.bodies import article_summary
+from editorial.typesetting.blocks import article_summary
 from editorial.workflow import ArticleState
 
 _FIGURE_CLASS = re.compile(r'(<figure\b[^>]*?\bclass="(?:[^"]*\s)?)figure-(\d+)(?=[\s"])')

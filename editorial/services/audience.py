@@ -1,6 +1,6 @@
 """Organisations, subscribers and subscriptions as publishers keep them in the admin.
 
-The subscriber's own changes (formats, sections, unsubscribing) are in services.delivery.
+The subscriber's own changes (formats, sections, unsubscribing) are in services.subscriptions.
 """
 
 from __future__ import annotations

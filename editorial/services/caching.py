@@ -47,9 +47,25 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from editorial.models import (
+    Article,
+    Bulletin,
+    Figure,
+    Indicator,
+    Issue,
+    Metric,
+    Rendition,
+    Section,
+    Tag,
+)
+from editorial.services.access import reader_for_request
+from editorial.services.exporting import queue_bundle_build
+from editorial.workflow import ISSUE_PUBLIC_STATES, IssueState
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +126,6 @@ def issue_version() -> int:
     version = _local.trusted_version()
     if version is not None:
         return version
-    from django.db.models import Max
-
-    from editorial.models import Issue
-    from editorial.workflow import ISSUE_PUBLIC_STATES, IssueState
-
     states = {*ISSUE_PUBLIC_STATES, IssueState.WITHDRAWN}
     latest = Issue.objects.filter(state__in=states).aggregate(m=Max("updated_at"))["m"]
     version = int(latest.timestamp() * 1_000_000) if latest else 0
@@ -218,8 +229,6 @@ def page_key(request, allowed_params: tuple[str, ...]) -> str | None:
 
 def reads_as_public(request) -> bool:
     """Whether the request is an anonymous reader's (the only pages the cache holds)."""
-    from editorial.services.access import reader_for_request
-
     return reader_for_request(request).is_anonymous
 
 
@@ -321,8 +330,6 @@ def _response_from(entry) -> HttpResponse:
 
 
 def _issue_is_public(issue) -> bool:
-    from editorial.workflow import ISSUE_PUBLIC_STATES
-
     return issue is not None and issue.state in ISSUE_PUBLIC_STATES
 
 
@@ -336,8 +343,6 @@ def _purge_on_catalogue_change(sender, instance, **kwargs):
 
 
 def _purge_if_issue_public(sender, instance, **kwargs):
-    from editorial.models import Issue
-
     if isinstance(instance, Issue):
         issue = instance
     elif hasattr(instance, "issue_id"):
@@ -349,13 +354,9 @@ def _purge_if_issue_public(sender, instance, **kwargs):
 
 
 def _purge_on_rendition(sender, instance, **kwargs):
-    from editorial.models import Rendition
-
     if instance.state == Rendition.State.SUCCEEDED and _issue_is_public(instance.issue):
         _purge_after_commit()
         # The issue's downloads change with its files: its bundle is built again.
-        from editorial.services.exporting import queue_bundle_build
-
         queue_bundle_build(instance.issue_id)
 
 
@@ -365,18 +366,6 @@ def connect_invalidation() -> None:
     Called from EditorialConfig.ready(). Drafts are edited all day and must not flush
     the cache, so rows of unpublished issues are left alone.
     """
-    from editorial.models import (
-        Article,
-        Bulletin,
-        Figure,
-        Indicator,
-        Issue,
-        Metric,
-        Rendition,
-        Section,
-        Tag,
-    )
-
     for model in (Bulletin, Section, Indicator, Tag):
         post_save.connect(_purge_on_catalogue_change, sender=model, dispatch_uid=f"purge-{model.__name__}")
         post_delete.connect(_purge_on_catalogue_change, sender=model, dispatch_uid=f"purge-del-{model.__name__}")

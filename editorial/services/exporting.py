@@ -6,27 +6,39 @@ into a file, and the bundle is assembled in a temporary file. Memory stays flat 
 many rows there are (bench/exports.py measures it against django-import-export's
 in-memory export).
 
-What may be exported is decided by the querysets in ``editorial.selectors.public``: published
-issues and confirmed metrics only. Reads only — nothing here writes to the database.
+What may be exported is decided by the querysets in ``editorial.selectors.public`` and
+``editorial.selectors.metrics``: published issues and confirmed metrics only. The
+exports themselves only read; the database is written only by the export jobs (their
+ExportJob rows), and storage by the stored bundle.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from editorial.models import Article, Indicator, Issue
+from editorial.links import absolute_url
+from editorial.models import Article, ExportJob, Issue
 from editorial.selectors import public as selectors
+from editorial.selectors.metrics import all_public_metrics, issue_metrics
 from editorial.selectors.renditions import current_renditions
-from editorial.services.queueing import task_named
+from editorial.services.errors import PermissionRefused, ServiceError
+from editorial.services.queueing import task_named, tasks_run_in_process
 from editorial.tables.writing import (
     CSV_CHUNK_BYTES,
     stream_csv,
@@ -61,30 +73,8 @@ def metric_xlsx_headers() -> list[str]:
 METRIC_XLSX_WIDTHS = [12, 8, 12, 28, 14, 12, 12, 16, 10, 14, 60, 40, 50]
 
 
-def issue_metrics(issue: Issue) -> QuerySet:
-    """The confirmed metrics of a published issue, by indicator and period."""
-    return selectors.public_metrics().filter(issue=issue).order_by(
-        "indicator__name", "period_end", "period_label", "id"
-    )
-
-
-def all_public_metrics() -> QuerySet:
-    """Every confirmed metric of every published issue, issue by issue."""
-    return selectors.public_metrics().order_by(
-        "issue__issue_date", "issue_id", "indicator__name", "period_end", "id"
-    )
-
-
-def indicator_series(indicator: Indicator) -> QuerySet:
-    """One indicator's published values over time."""
-    return selectors.public_metrics().filter(indicator=indicator).order_by(
-        "period_end", "issue__issue_date", "period_label", "id"
-    )
-
-
 def metric_rows(queryset: QuerySet) -> Iterator[tuple]:
     """Plain tuples in METRIC_CSV_HEADERS order, read in chunks from a server-side cursor."""
-    site = settings.SITE_URL
     issue_urls: dict[tuple[str, int], str] = {}
     for (slug, number, issue_date, indicator, period, start, end, value, unit, yoy,
          sentence, article_title, article_id) in queryset.values_list(*_METRIC_VALUES).iterator(
@@ -95,7 +85,7 @@ def metric_rows(queryset: QuerySet) -> Iterator[tuple]:
             key = (slug, number)
             if key not in issue_urls:
                 issue_urls[key] = article_url_prefix(slug, number)
-            url = f"{site}{issue_urls[key]}{article_id}/"
+            url = absolute_url(f"{issue_urls[key]}{article_id}/")
         yield (slug, number, issue_date, indicator, period, start, end, value, unit, yoy,
                sentence, article_title or "", url)
 
@@ -143,7 +133,6 @@ def metrics_xlsx_file(queryset: QuerySet, *, sheet_title: str = ""):
 
 def articles_document(issue: Issue) -> dict:
     """A published issue's articles as plain data (docs/articles-json-schema.json)."""
-    site = settings.SITE_URL
     articles = (
         Article.objects.filter(issue=issue)
         .select_related("section")
@@ -161,13 +150,13 @@ def articles_document(issue: Issue) -> dict:
             "issue_date": issue.issue_date.isoformat(),
             "published_at": issue.published_at.isoformat() if issue.published_at else None,
             "erratum": issue.erratum,
-            "url": site + issue.get_absolute_url(),
+            "url": absolute_url(issue.get_absolute_url()),
         },
-        "articles": [_article_data(article, issue, site) for article in articles],
+        "articles": [_article_data(article, issue) for article in articles],
     }
 
 
-def _article_data(article: Article, issue: Issue, site: str) -> dict:
+def _article_data(article: Article, issue: Issue) -> dict:
     article.issue = issue  # get_absolute_url reads issue.bulletin; no query per article
     return {
         "id": article.pk,
@@ -191,16 +180,12 @@ def _article_data(article: Article, issue: Issue, site: str) -> dict:
                 "position": figure.position,
                 "caption": figure.caption,
                 "source_line": figure.source_line,
-                "image_url": _absolute(site, figure.image.url) if figure.image else None,
+                "image_url": absolute_url(figure.image.url) if figure.image else None,
             }
             for figure in sorted(article.figures.all(), key=lambda f: (f.position, f.pk))
         ],
-        "url": site + article.get_absolute_url(),
+        "url": absolute_url(article.get_absolute_url()),
     }
-
-
-def _absolute(site: str, url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else site + "/" + url.lstrip("/")
 
 
 def articles_json_bytes(issue: Issue) -> bytes:
@@ -268,10 +253,6 @@ BUNDLE_LOCK_SECONDS = 300
 def bundle_version(issue: Issue) -> str:
     """What the bundle is made from, as a hash: the issue, its articles, its metrics
     and its current renditions. Any change to them makes a new version."""
-    import hashlib
-
-    from django.db.models import Max
-
     # Read fresh, so a stale instance and the request's agree on the version.
     row = Issue.objects.filter(pk=issue.pk).values("state", "updated_at", "erratum").first() or {}
     metrics = issue_metrics(issue).values_list("pk", "value", "period_label", "yoy_percent")
@@ -293,8 +274,6 @@ def bundle_name(issue: Issue, version: str | None = None) -> str:
 
 def stored_bundle(issue: Issue) -> str | None:
     """The storage name of the issue's current bundle, when it has been built."""
-    from django.core.files.storage import default_storage
-
     name = bundle_name(issue)
     return name if default_storage.exists(name) else None
 
@@ -305,9 +284,6 @@ def build_issue_bundle(*, issue_id: int) -> str | None:
     Idempotent: an existing file for the version is kept. Older versions of the issue's
     bundle are removed once the new one is in place. Returns the storage name.
     """
-    from django.core.files import File
-    from django.core.files.storage import default_storage
-
     issue = selectors.public_issues().filter(pk=issue_id).select_related("bulletin").first()
     if issue is None:
         return None
@@ -325,8 +301,6 @@ def build_issue_bundle(*, issue_id: int) -> str | None:
 
 
 def _remove_old_bundles(issue: Issue, *, keep: str) -> None:
-    from django.core.files.storage import default_storage
-
     try:
         _folders, files = default_storage.listdir(BUNDLE_FOLDER)
     except (FileNotFoundError, NotImplementedError, OSError):
@@ -344,13 +318,10 @@ def request_issue_bundle(issue: Issue) -> str | None:
     With a broker the build is a worker's job (queued once, however many ask) and None
     is returned meanwhile; in-process it is built here, once.
     """
-    from celery import current_app
-    from django.core.cache import cache
-
     name = stored_bundle(issue)
     if name:
         return name
-    if current_app.conf.task_always_eager:
+    if tasks_run_in_process():
         return build_issue_bundle(issue_id=issue.pk)
     lock = f"bundle-build:{bundle_name(issue)}"
     try:
@@ -364,10 +335,7 @@ def request_issue_bundle(issue: Issue) -> str | None:
 
 def queue_bundle_build(issue_id: int) -> None:
     """After a rendition of a published issue is stored, build its bundle (a worker)."""
-    from celery import current_app
-    from django.db import transaction
-
-    if current_app.conf.task_always_eager:
+    if tasks_run_in_process():
         return  # in-process mode builds on the first download instead
 
     def queue():
@@ -385,10 +353,6 @@ def queue_bundle_build(issue_id: int) -> None:
 def download_allowed(request) -> bool:
     """Whether an anonymous address may start another generated download this minute
     (``EXPORT_DOWNLOADS_PER_MINUTE``; staff are not limited; 0 turns the limit off)."""
-    import time
-
-    from django.core.cache import cache
-
     limit = int(getattr(settings, "EXPORT_DOWNLOADS_PER_MINUTE", 60))
     user = getattr(request, "user", None)
     if limit <= 0 or (user is not None and user.is_authenticated and user.is_staff):
@@ -435,11 +399,6 @@ def may_start_export(user) -> bool:
 
 def start_export_job(*, kind: str, user):
     """Record an export and queue it after commit; the admin shows its progress."""
-    from django.db import transaction
-
-    from editorial.models import ExportJob
-    from editorial.services.errors import PermissionRefused, ServiceError
-
     if not may_start_export(user):
         raise PermissionRefused(_("You may not export key figures."))
     if kind not in ExportJob.Kind.values:
@@ -460,11 +419,6 @@ def start_export_job(*, kind: str, user):
 
 def run_export_job(*, job_id: int):
     """Write the export to storage; safe to run twice (a finished job is left alone)."""
-    from django.core.files import File
-    from django.utils import timezone
-
-    from editorial.models import ExportJob
-
     claimed = ExportJob.objects.filter(
         pk=job_id, state__in=[ExportJob.State.PENDING, ExportJob.State.RUNNING]
     ).update(state=ExportJob.State.RUNNING, progress=0, error="")

@@ -12,7 +12,8 @@ storage API only.
 
 A figure that shows nothing (no image, no chart) is an import warning when the import
 creates it, and keeps its issue from approval (``figures_without_artwork``, one of the
-readiness gates); the renditions never print its caption alone.
+readiness gates in editorial.selectors.readiness); the renditions never print its
+caption alone.
 """
 
 from __future__ import annotations
@@ -21,16 +22,22 @@ import io
 import re
 from dataclasses import dataclass
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
-from editorial.models import Article, Figure, ImportWarning, Indicator, Issue
+from editorial.models import Article, Figure, ImportWarning, Indicator
+from editorial.parsing.tree import ParseWarning
+from editorial.selectors.render_data import indicator_series
 from editorial.services.audit import diff, record_action
 from editorial.services.errors import ServiceError
 from editorial.services.permissions import require_permission
+from editorial.typesetting.render_data import chart_points
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 8000 × 5000 image; more is a decompression bomb, not a chart
@@ -95,8 +102,6 @@ def _too_large(size: int, limit: int) -> ServiceError:
 
 
 def _check_raster(content: bytes) -> CheckedImage:
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(io.BytesIO(content)) as image:
             kind = image.format
@@ -120,9 +125,6 @@ def _check_raster(content: bytes) -> CheckedImage:
 
 
 def _check_svg(content: bytes) -> CheckedImage:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, fromstring
-
     try:
         root = fromstring(content)
     except (ParseError, DefusedXmlException, ValueError):
@@ -257,8 +259,6 @@ def attach_figure_image(*, figure: Figure, user, upload) -> Figure:
 def choose_figure_chart(*, figure: Figure, user, indicator: Indicator) -> Figure:
     """Show ``indicator``'s chart (its confirmed values up to this issue) in the figure,
     instead of an image."""
-    from editorial.typesetting.render_data import chart_points, indicator_series
-
     locked = _lock(figure)
     _require_open(user, locked.article)
     issue = locked.article.issue
@@ -329,19 +329,12 @@ def _resolve_warnings(figure: Figure, user) -> int:
     ).update(resolved=True, resolved_by=user, resolved_at=timezone.now())
 
 
-# --- Reads: the readiness gate and the import warning ----------------------------------
-
-
-def figures_without_artwork(issue: Issue):
-    """The issue's figures that show nothing: neither an image nor an indicator chart."""
-    return Figure.objects.filter(article__issue=issue, image="", indicator__isnull=True)
+# --- The import warning ------------------------------------------------------------------
 
 
 def figure_import_warnings(parsed) -> list:
     """A warning for each figure the parsed file has a caption or source line for but no
     image: an editor attaches one (or picks a chart) before the issue can be approved."""
-    from editorial.parsing.tree import ParseWarning
-
     warnings = []
     for article in parsed.articles:
         for figure in article.figures:

@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 
 from editorial import workflow
 from editorial.models import Issue
+from editorial.selectors.readiness import GATED_ISSUE_ACTIONS, issue_blockers
+from editorial.services import caching, delivery, rendering
 from editorial.services.audit import diff, field_values, record_action
 from editorial.services.errors import ServiceError
 from editorial.services.permissions import require_permission, require_transition
-from editorial.services.reviewing import GATED_ISSUE_ACTIONS, issue_blockers, record_review_event
+from editorial.services.reviewing import record_review_event
 from editorial.workflow import ArticleState, IssueState
 
 logger = logging.getLogger(__name__)
@@ -38,27 +40,19 @@ ISSUE_EDITABLE_FIELDS = ("number", "volume", "issue_date", "title", "access_leve
 
 def after_publish(issue_id: int, *, corrected: bool = False) -> None:
     """What follows a publish or a correction, run after the transaction commits."""
-    # Imported here: rendering and delivery import the models and tasks, which import
-    # the services; the effects are looked up only once an issue is actually published.
-    from editorial.services.caching import purge_public_pages
-    from editorial.services.delivery import queue_issue_deliveries
-    from editorial.services.rendering import queue_issue_renditions
-
-    purge_public_pages()
+    caching.purge_public_pages()
     try:
-        queue_issue_renditions(issue_id=issue_id, supersede=corrected)
+        rendering.queue_issue_renditions(issue_id=issue_id, supersede=corrected)
     except Exception:  # the broker may be down; the sweeper re-queues, the publish stands
         logger.exception("Could not queue renditions for issue %s; the sweeper will", issue_id)
     try:
-        queue_issue_deliveries(issue_id=issue_id, kind="erratum" if corrected else "issue")
+        delivery.queue_issue_deliveries(issue_id=issue_id, kind="erratum" if corrected else "issue")
     except Exception:  # as above: the delivery sweeper fans out what was missed
         logger.exception("Could not queue deliveries for issue %s; the sweeper will", issue_id)
 
 
 def after_withdraw(issue_id: int) -> None:
-    from editorial.services.caching import purge_public_pages  # as in after_publish
-
-    purge_public_pages()
+    caching.purge_public_pages()
 
 
 # --- The door ---------------------------------------------------------------------------

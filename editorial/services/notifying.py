@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from editorial import workflow
-from editorial.models import Article, PendingNotification
+from editorial.links import absolute_url
+from editorial.models import Article, PendingNotification, ReviewEvent
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class NotificationItem:
     def url(self) -> str:
         if self.article_id is None:
             return ""
-        return f"{settings.SITE_URL}/admin/editorial/article/{self.article_id}/change/"
+        return absolute_url(f"/admin/editorial/article/{self.article_id}/change/")
 
 
 # --- Collecting -------------------------------------------------------------------------
@@ -134,8 +135,6 @@ def notification_items(pairs: Iterable[tuple[int, str]]) -> list[NotificationIte
 
 
 def _latest_comments(articles: dict[int, Article]) -> dict[int, str]:
-    from editorial.models import ReviewEvent
-
     latest: dict[int, str] = {}
     events = (
         ReviewEvent.objects.filter(article_id__in=list(articles))
@@ -219,7 +218,7 @@ def _send_digest(email: str, items: list[NotificationItem]) -> int:
     body = render_to_string("email/review_notification.txt", {
         "sections": _sections(items),
         "count": len(items),
-        "desk_url": f"{settings.SITE_URL}/admin/",
+        "desk_url": absolute_url("/admin/"),
     })
     try:
         return send_mail(_subject(items), body, None, [email])

@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from editorial import workflow
-from editorial.models import Article, ImportWarning, Issue, Metric, ReviewEvent
+from editorial.models import Article, ImportWarning, Issue, ReviewEvent
 from editorial.services.audit import diff, field_values, record_action
 from editorial.services.errors import PermissionRefused, ServiceError
 from editorial.services.metrics import set_metric_status  # noqa: F401  (callers import it here)
+from editorial.services.notifying import digest, queue_article_notification
 from editorial.services.permissions import (
     require_permission,
     require_transition,
@@ -94,8 +95,6 @@ def transition_article(*, article: Article, action: str, user, comment: str = ""
         changes["comment"] = comment
     record_action(user=user, action=f"article.{action}", obj=locked, issue=locked.issue,
                   changes=changes)
-    from editorial.services.notifying import queue_article_notification
-
     queue_article_notification(article_id=locked.pk, action=action)  # mailed after commit
     article.state, article.version = locked.state, locked.version
     return locked
@@ -109,8 +108,6 @@ def transition_articles(
 
     Returns the articles moved and the (article, refusal) pairs of those that were not.
     """
-    from editorial.services.notifying import digest
-
     done, refused = [], []
     with digest():
         for article in articles:
@@ -192,37 +189,6 @@ def _save_article(*, article: Article, changes: dict, user, expected_version: in
 
 
 # --- Issues -----------------------------------------------------------------------------
-
-
-def issue_blockers(issue: Issue, *, for_action: str = "approve") -> list[str]:
-    """What still keeps the issue from being approved or published, in plain words."""
-    blockers = []
-    not_approved = issue.articles.exclude(state=ArticleState.APPROVED).count()
-    if not issue.articles.exists():
-        blockers.append(_("The issue has no articles."))
-    if not_approved:
-        blockers.append(_("%(count)s articles are not approved yet.") % {"count": not_approved})
-    filled = set(issue.articles.values_list("section_id", flat=True))
-    for section in issue.bulletin.sections.filter(required=True).exclude(pk__in=filled):
-        blockers.append(_("The required section “%(name)s” is empty.") % {"name": section.name})
-    suggested = issue.metrics.filter(status=Metric.Status.SUGGESTED).count()
-    if suggested:
-        blockers.append(
-            _("%(count)s suggested key figures are neither confirmed nor dismissed.")
-            % {"count": suggested}
-        )
-    warnings = ImportWarning.objects.filter(issue=issue, resolved=False).count()
-    if warnings:
-        blockers.append(_("%(count)s import warnings are unresolved.") % {"count": warnings})
-    from editorial.services.figures import figures_without_artwork
-
-    bare = figures_without_artwork(issue).count()
-    if bare:
-        blockers.append(_("%(count)s figures have no image or chart.") % {"count": bare})
-    return blockers
-
-
-GATED_ISSUE_ACTIONS = {"approve", "schedule", "publish"}
 
 
 @transaction.atomic

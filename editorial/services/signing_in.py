@@ -33,12 +33,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from editorial.links import absolute_url
+from editorial.mail.subscriber import mail_subscriber
 from editorial.models import Organisation, SignInLink, Subscriber, SubscriberSignIn
+from editorial.selectors.subscriptions import active_subscriptions_of_organisation
 from editorial.services.access import SESSION_SUBSCRIBER_KEY
 from editorial.services.errors import ServiceError
 from editorial.services.queueing import task_named
-from editorial.services.subscriber_mail import mail_subscriber
-from editorial.services.subscriptions import active_subscriptions_of_organisation
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def request_sign_in_link(*, email: str, client_address: str | None, next_url: st
 def sign_in_link_url(token: str, next_url: str = "") -> str:
     path = reverse("subscriber:sign_in_link", args=[token])
     query = f"?{urlencode({'next': next_url})}" if next_url else ""
-    return f"{settings.SITE_URL}{path}{query}"
+    return absolute_url(f"{path}{query}")
 
 
 def send_sign_in_link(*, email: str, client_address: str | None = None, next_url: str = "") -> bool:

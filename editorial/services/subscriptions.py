@@ -1,97 +1,140 @@
-"""Who is subscribed: the subscriptions in force on a day, a subscription's formats,
-period and issues, and why one gives nothing now. Reads only, for deliveries, the
-subscriber pages, sign-in and the access decision alike."""
+"""The subscriber's own changes to a subscription: what it receives (formats, sections),
+unsubscribing (from the page or the e-mail's one-click link), and a fresh page link.
+
+The signed links are the subscriber's authority (editorial.links); staff may make the
+same changes with the change-subscription permission. Who is subscribed, and what a
+subscription gives, is read in editorial.selectors.subscriptions.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import logging
+from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from editorial.models import Delivery, Issue, Subscription
-from editorial.workflow import ISSUE_PUBLIC_STATES
+from editorial.links import (
+    link_max_age,
+    page_url,
+    subscriber_from_page_token,
+    subscription_from_unsubscribe_token,
+)
+from editorial.mail.subscriber import mail_subscriber
+from editorial.models import Delivery, Subscriber, Subscription
+from editorial.selectors.delivery import OPEN_STATES
+from editorial.selectors.subscriptions import subscription_refusal
+from editorial.services.errors import PermissionRefused, ServiceError
 
-Kind = Delivery.Kind
+logger = logging.getLogger(__name__)
+
 Format = Subscription.Format
-
-DEFAULT_FORMATS = [Format.PDF_LINK.value]
-
-
-def local_today(now: datetime | None = None) -> date:
-    return timezone.localdate(now or timezone.now())
+PAGE_LINK_INTERVAL_SECONDS = 600
 
 
-def subscription_formats(subscription: Subscription) -> list[str]:
-    """The subscription's formats in a fixed order; none chosen means a PDF link."""
-    chosen = set(subscription.formats or [])
-    formats = [value for value in Format.values if value in chosen]
-    return formats or list(DEFAULT_FORMATS)
+def _acting(subscription: Subscription, *, user, page_token: str | None) -> str:
+    """Who may change a subscription: the subscriber of a valid page link, or a user
+    with the change-subscription permission. Returns a description for the log."""
+    if page_token is not None:
+        subscriber = subscriber_from_page_token(page_token)
+        if subscription.subscriber_id != subscriber.pk:
+            raise PermissionRefused(_("This subscription belongs to someone else."))
+        return f"subscriber {subscriber.pk} (signed link)"
+    if user is not None and user.is_authenticated and user.has_perm("editorial.change_subscription"):
+        return f"user {user.pk}"
+    raise PermissionRefused(_("You may not change this subscription."))
 
 
-def subscription_refusal(subscription: Subscription, *, on: date | None = None) -> str:
-    """Why the subscription gives no access today, in the user's language; "" if it does."""
-    on = on or local_today()
-    subscriber = subscription.subscriber
+@transaction.atomic
+def change_subscription(
+    *,
+    subscription: Subscription,
+    formats: Iterable[str],
+    section_ids: Iterable[int] = (),
+    user=None,
+    page_token: str | None = None,
+) -> Subscription:
+    """Set what the subscription receives: its formats and (optionally) only some sections.
+
+    The caller is the subscriber of ``page_token`` (a signed page link, checked here) or
+    ``user``, who must hold the change-subscription permission.
+    """
+    actor = _acting(subscription, user=user, page_token=page_token)
+    locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    refusal = subscription_refusal(locked)
+    if page_token is not None and refusal:
+        raise ServiceError(refusal, code="inactive")
+    chosen = set(formats)
+    unknown = chosen - set(Format.values)
+    if unknown:
+        raise ServiceError(_("Unknown format: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    if not chosen:
+        raise ServiceError(_("Choose at least one format, or unsubscribe."), code="no-format")
+    section_ids = {int(pk) for pk in section_ids}
+    sections = list(locked.bulletin.sections.filter(pk__in=section_ids))
+    if len(sections) != len(section_ids):
+        raise ServiceError(_("Choose sections of this bulletin only."), code="bad-section")
+    locked.formats = [value for value in Format.values if value in chosen]
+    locked.save(update_fields=["formats"])
+    locked.sections.set(sections)
+    logger.info(
+        "Subscription %s changed by %s: formats %s, sections %s",
+        locked.pk, actor, locked.formats, sorted(section_ids),
+    )
+    return locked
+
+
+def _cancel(subscription: Subscription, *, actor: str) -> Subscription:
+    """Cancel once, and stop the deliveries still waiting to be sent."""
+    locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if locked.cancelled_at is None:
+        locked.cancelled_at = timezone.now()
+        locked.save(update_fields=["cancelled_at"])
+        stopped = Delivery.objects.filter(subscription=locked, state__in=OPEN_STATES).update(
+            state=Delivery.State.CANCELLED, last_error="Unsubscribed.", next_attempt_at=None
+        )
+        logger.info("Subscription %s cancelled by %s; %s deliveries stopped", locked.pk, actor, stopped)
+    return locked
+
+
+@transaction.atomic
+def cancel_subscription(
+    *, subscription: Subscription, user=None, page_token: str | None = None
+) -> Subscription:
+    """Unsubscribe: nothing more is sent and the subscription's download links stop
+    working. Cancelling twice is a no-op."""
+    actor = _acting(subscription, user=user, page_token=page_token)
+    return _cancel(subscription, actor=actor)
+
+
+@transaction.atomic
+def unsubscribe_by_link(*, token: str) -> Subscription:
+    """The unsubscribe link of an e-mail (and its RFC 8058 one-click POST): the signed
+    token is the authority. It does not expire; using it twice is a no-op."""
+    subscription = subscription_from_unsubscribe_token(token)
+    return _cancel(subscription, actor="unsubscribe link")
+
+
+def send_page_link(*, subscriber: Subscriber) -> bool:
+    """E-mail the subscriber a fresh link to their page; at most one per ten minutes.
+
+    Only ever to the subscriber's own address, so it cannot be used to find out who
+    subscribes or to mail anyone else.
+    """
     if not subscriber.active or not subscriber.organisation.active:
-        return _("This subscriber has been deactivated.")
-    if subscription.cancelled_at is not None:
-        return _("This subscription was cancelled.")
-    if subscription.starts_on and subscription.starts_on > on:
-        return _("This subscription has not started yet.")
-    if subscription.ends_on and subscription.ends_on < on:
-        return _("This subscription has ended.")
-    return ""
-
-
-def _subscriptions_in_force(on: date | None, **filters) -> QuerySet[Subscription]:
-    on = on or local_today()
-    return (
-        Subscription.objects.filter(
-            cancelled_at__isnull=True,
-            subscriber__active=True,
-            subscriber__organisation__active=True,
-            **filters,
-        )
-        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=on))
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        return False
+    key = f"subscriber-page-link:{subscriber.pk}"
+    if not cache.add(key, 1, timeout=PAGE_LINK_INTERVAL_SECONDS):
+        return False
+    sent = mail_subscriber(
+        subscriber,
+        subject=gettext_lazy("Your subscription page"),
+        template="email/page_link",
+        context={"page_url": page_url(subscriber), "link_days": link_max_age().days},
     )
-
-
-def active_subscriptions(*, bulletin_id: int, on: date | None = None) -> QuerySet[Subscription]:
-    return _subscriptions_in_force(on, bulletin_id=bulletin_id)
-
-
-def active_subscriptions_of_organisation(
-    *, organisation_id: int, on: date | None = None
-) -> QuerySet[Subscription]:
-    """The organisation's subscriptions in force (on a day, default today), of its active people."""
-    return _subscriptions_in_force(on, subscriber__organisation_id=organisation_id)
-
-
-def subscription_period(subscription: Subscription) -> tuple[date, date | None]:
-    """First and last day whose publications belong to the subscription (None: open)."""
-    start = subscription.starts_on or timezone.localdate(subscription.created_at)
-    ends = [d for d in (subscription.ends_on,) if d]
-    if subscription.cancelled_at:
-        ends.append(timezone.localdate(subscription.cancelled_at))
-    return start, min(ends) if ends else None
-
-
-def subscription_issues(subscription: Subscription) -> QuerySet[Issue]:
-    """The public issues published during the subscription, and any it was sent."""
-    start, end = subscription_period(subscription)
-    published = Q(published_at__date__gte=start)
-    if end:
-        published &= Q(published_at__date__lte=end)
-    delivered = Q(deliveries__subscription=subscription, deliveries__kind=Kind.ISSUE)
-    return (
-        Issue.objects.filter(
-            Q(bulletin_id=subscription.bulletin_id, state__in=ISSUE_PUBLIC_STATES)
-            & (published | delivered)
-        )
-        .select_related("bulletin")
-        .distinct()
-        .order_by("-published_at", "-number")
-    )
+    if not sent:
+        cache.delete(key)  # nothing went out: the subscriber may ask again at once
+    return sent

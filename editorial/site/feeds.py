@@ -12,11 +12,10 @@ and never an article's text; a subscriber-only article's entry says so.
 from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from editorial.models import Article
 from editorial.selectors import public as selectors
 from editorial.services.access import ANONYMOUS, may_read_in_full
 from editorial.services.caching import cached_public_page
@@ -54,17 +53,7 @@ class BulletinFeed(CachedFeed):
         return bulletin.copyright_line or None
 
     def items(self, bulletin):
-        articles = Article.objects.order_by("section__position", "position").only(
-            "id", "issue_id", "title", "section_id", "position"
-        )
-        return list(
-            selectors.public_issues()
-            .filter(bulletin=bulletin)
-            .order_by("-issue_date", "-number")
-            .prefetch_related(Prefetch("articles", queryset=articles, to_attr="feed_articles"))[
-                :ISSUES_IN_FEED
-            ]
-        )
+        return selectors.feed_issues(bulletin=bulletin, limit=ISSUES_IN_FEED)
 
     def item_title(self, issue):
         return issue.display_title
@@ -97,8 +86,6 @@ class LatestIssuesFeed(BulletinFeed):
         return _("The latest issues of every bulletin")
 
     def link(self, obj):
-        from django.urls import reverse
-
         return reverse("editorial:home")
 
     def author_name(self, obj):
@@ -108,17 +95,7 @@ class LatestIssuesFeed(BulletinFeed):
         return None
 
     def items(self, obj):
-        articles = Article.objects.order_by("section__position", "position").only(
-            "id", "issue_id", "title", "section_id", "position"
-        )
-        return list(
-            selectors.public_issues()
-            .select_related("bulletin")
-            .order_by("-published_at", "-issue_date", "-number")
-            .prefetch_related(Prefetch("articles", queryset=articles, to_attr="feed_articles"))[
-                :ISSUES_IN_FEED
-            ]
-        )
+        return selectors.feed_issues(limit=ISSUES_IN_FEED)
 
     def item_title(self, issue):
         title = issue.display_title
@@ -141,8 +118,6 @@ class SectionFeed(CachedFeed):
         }
 
     def link(self, section):
-        from django.urls import reverse
-
         return reverse("editorial:section", args=[section.bulletin.slug, section.slug])
 
     def items(self, section):

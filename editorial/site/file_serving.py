@@ -60,6 +60,7 @@ def stored_file_response(
 def is_bucket(storage: Storage) -> bool:
     """Whether ``storage`` is an S3-compatible bucket (signed URLs, no local paths)."""
     try:
+        # Brings boto3, slow to import: loaded at the first file served, not at startup.
         from storages.backends.s3 import S3Storage
     except ImportError:  # django-storages not installed: only the filesystem is in use
         return False

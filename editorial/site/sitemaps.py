@@ -11,9 +11,8 @@ from __future__ import annotations
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from editorial.models import Bulletin, Section
 from editorial.selectors import public as selectors
-from editorial.services.access import ANONYMOUS, full_text_issue_q
+from editorial.services.access import ANONYMOUS
 
 
 class BulletinSitemap(Sitemap):
@@ -21,7 +20,7 @@ class BulletinSitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        return Bulletin.objects.order_by("pk")
+        return selectors.sitemap_bulletins()
 
 
 class SectionSitemap(Sitemap):
@@ -29,7 +28,7 @@ class SectionSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Section.objects.select_related("bulletin").order_by("pk")
+        return selectors.sitemap_sections()
 
     def location(self, section):
         return reverse("editorial:section", args=[section.bulletin.slug, section.slug])
@@ -40,9 +39,7 @@ class IssueSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return selectors.public_issues().order_by("pk").only(
-            "pk", "number", "updated_at", "bulletin__slug"
-        )
+        return selectors.sitemap_issues()
 
     def lastmod(self, issue):
         return issue.updated_at
@@ -53,14 +50,7 @@ class ArticleSitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        return (
-            selectors.public_articles()
-            .filter(full_text_issue_q(ANONYMOUS, prefix="issue__"))
-            .select_related(None)
-            .select_related("issue__bulletin")
-            .order_by("pk")
-            .only("pk", "updated_at", "issue__number", "issue__updated_at", "issue__bulletin__slug")
-        )
+        return selectors.sitemap_articles()
 
     def lastmod(self, article):
         return max(article.updated_at, article.issue.updated_at)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import NoReverseMatch, reverse
 
-from editorial.models import Bulletin, BulletinSlugRedirect, SectionSlugRedirect
+from editorial.selectors import public as selectors
 
 
 def current_slugs(kwargs: dict) -> dict | None:
@@ -20,22 +20,15 @@ def current_slugs(kwargs: dict) -> dict | None:
     if bulletin_slug is None:
         return None
     changed = dict(kwargs)
-    bulletin = Bulletin.objects.filter(slug=bulletin_slug).first()
+    bulletin = selectors.bulletin_for_slug(bulletin_slug)
     if bulletin is None:
-        moved = BulletinSlugRedirect.objects.select_related("bulletin").filter(
-            old_slug=bulletin_slug
-        ).first()
-        if moved is None:
-            return None
-        bulletin = moved.bulletin
-        changed["bulletin_slug"] = bulletin.slug
+        return None
+    changed["bulletin_slug"] = bulletin.slug
     section_slug = kwargs.get("section_slug")
-    if section_slug is not None and not bulletin.sections.filter(slug=section_slug).exists():
-        moved = SectionSlugRedirect.objects.select_related("section").filter(
-            bulletin=bulletin, old_slug=section_slug
-        ).first()
-        if moved is not None:
-            changed["section_slug"] = moved.section.slug
+    if section_slug is not None:
+        current = selectors.renamed_section_slug(bulletin, section_slug)
+        if current is not None:
+            changed["section_slug"] = current
     return changed if changed != kwargs else None
 
 

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from editorial.models import (
     Article,
@@ -29,6 +30,7 @@ from editorial.models import (
     Tag,
 )
 from editorial.sanitising import sanitise_body_html
+from editorial.search import fill_search_columns
 from editorial.tables.cells import (
     ChoiceReader,
     clean_text,
@@ -97,8 +99,6 @@ class Table:
 
     def header_aliases(self) -> dict[str, str]:
         """Header text (casefolded) → column: the column name or the field's label."""
-        from django.utils.translation import override
-
         aliases = {}
         for column in self.columns:
             aliases[column.name.casefold()] = column.name
@@ -538,8 +538,6 @@ class ArticleTable(Table):
         return instance
 
     def before_write(self, instances, *, new, user):
-        from editorial.search import fill_search_columns
-
         now = timezone.now()
         for article in instances:
             article.body = sanitise_body_html(article.body)

@@ -20,16 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from editorial.models import ImportJob
+from editorial.operations.upload_limits import import_size_refusal
 from editorial.services.errors import ImportRefused, PermissionRefused
 from editorial.services.queueing import delay_after_commit
 from editorial.tables.definitions import TABLES
+from editorial.tables.reading import is_xlsx_upload
 from editorial.tables.service import (
     TableImportRefused,
     ValidatedTable,
     _refused,
     checksum_of,
     expired_message,
-    is_xlsx_upload,
     require_import_permission,
     validate_table,
     write_validated,
@@ -45,12 +46,8 @@ def runs_in_background(data: bytes) -> bool:
 def start_table_check(*, table: str, data: bytes, user, file_name: str = "") -> ImportJob:
     """Keep the upload on a new job and queue its check; nothing else is written."""
     require_import_permission(user, TABLES[table])
-    if len(data) > settings.BULLETIN_IMPORT_MAX_BYTES:
-        raise ImportRefused(
-            _("The file is too large (at most %(size)s MB).")
-            % {"size": settings.BULLETIN_IMPORT_MAX_BYTES // (1024 * 1024)},
-            code="too-large",
-        )
+    if refusal := import_size_refusal(len(data)):
+        raise ImportRefused(refusal, code="too-large")
     xlsx = is_xlsx_upload(file_name, data)
     job = ImportJob(
         format=ImportJob.Format.XLSX if xlsx else ImportJob.Format.CSV,

@@ -18,9 +18,13 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
 
+from editorial.operations.upload_limits import import_size_refusal, package_limits
+from editorial.parsing.packages import ZIP_MAGIC, check_package_size
+from editorial.parsing.tree import BulletinParseError
+from editorial.services.errors import ImportRefused
+
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
-_ZIP_MAGIC = b"PK\x03\x04"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Tab, line ends and form feed occur in real tables; other C0 controls mean "not text".
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -40,7 +44,7 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     """
     if not data.strip():
         raise ImportFileRefused(_("The file is empty."))
-    if data.startswith(_ZIP_MAGIC):
+    if data.startswith(ZIP_MAGIC):
         raise ImportFileRefused(
             _(
                 "This is an Excel workbook (or another archive), not a CSV file. "
@@ -103,14 +107,7 @@ def _check_csv_rows(text: str) -> None:
 
 def check_xlsx_package(data: bytes) -> None:
     """Refuse a workbook that expands beyond the package limits, before it is opened."""
-    from editorial.parsing.docx_reader import PackageLimits, check_package_size
-    from editorial.parsing.tree import BulletinParseError
-
-    limits = PackageLimits(
-        max_bytes=getattr(settings, "BULLETIN_PACKAGE_MAX_EXPANDED_BYTES", PackageLimits.max_bytes),
-        max_ratio=getattr(settings, "BULLETIN_PACKAGE_MAX_RATIO", PackageLimits.max_ratio),
-        max_entries=getattr(settings, "BULLETIN_PACKAGE_MAX_ENTRIES", PackageLimits.max_entries),
-    )
+    limits = package_limits()
     try:
         check_package_size(data, limits)
     except BulletinParseError as exc:
@@ -141,7 +138,7 @@ def read_csv_table(data: bytes | str) -> tablib.Dataset:
 
 def read_xlsx_table(data: bytes) -> tablib.Dataset:
     """A Dataset from the first sheet of an .xlsx workbook."""
-    if not data.startswith(_ZIP_MAGIC):
+    if not data.startswith(ZIP_MAGIC):
         raise ImportFileRefused(
             _("This is not an Excel .xlsx workbook. Choose the “csv” format for a CSV file.")
         )
@@ -155,3 +152,20 @@ def read_xlsx_table(data: bytes) -> tablib.Dataset:
     return dataset
 
 
+# --- Any upload --------------------------------------------------------------------------
+
+
+def is_xlsx_upload(file_name: str, data: bytes) -> bool:
+    return data.startswith(ZIP_MAGIC) or file_name.lower().endswith(".xlsx")
+
+
+def read_table(*, data: bytes, file_name: str = ""):
+    """A tablib Dataset from CSV (UTF-8 or GB18030) or XLSX bytes, or ImportRefused."""
+    if refusal := import_size_refusal(len(data)):
+        raise ImportRefused(refusal, code="too-large")
+    try:
+        if is_xlsx_upload(file_name, data):
+            return read_xlsx_table(data)
+        return read_csv_table(data)
+    except ImportFileRefused as exc:
+        raise ImportRefused(str(exc), code="unreadable") from exc

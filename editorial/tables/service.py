@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +37,7 @@ from editorial.services.audit import record_action
 from editorial.services.errors import ImportRefused, PermissionRefused
 from editorial.tables.cells import clean_text, is_blank
 from editorial.tables.definitions import TABLES, RowInvalid, Table
-from editorial.tables.reading import ImportFileRefused, read_csv_table, read_xlsx_table
+from editorial.tables.reading import is_xlsx_upload, read_table
 from editorial.tables.writing import stream_csv
 from editorial.workflow import ISSUE_EDITABLE_STATES
 
@@ -117,27 +116,7 @@ def _refused(problems: list[RowProblem], total: int) -> TableImportRefused:
     )
 
 
-# --- Reading the file -------------------------------------------------------------------
-
-
-def is_xlsx_upload(file_name: str, data: bytes) -> bool:
-    return data.startswith(b"PK\x03\x04") or file_name.lower().endswith(".xlsx")
-
-
-def read_table(*, data: bytes, file_name: str = ""):
-    """A tablib Dataset from CSV (UTF-8 or GB18030) or XLSX bytes, or ImportRefused."""
-    if len(data) > settings.BULLETIN_IMPORT_MAX_BYTES:
-        raise ImportRefused(
-            _("The file is too large (at most %(size)s MB).")
-            % {"size": settings.BULLETIN_IMPORT_MAX_BYTES // (1024 * 1024)},
-            code="too-large",
-        )
-    try:
-        if is_xlsx_upload(file_name, data):
-            return read_xlsx_table(data)
-        return read_csv_table(data)
-    except ImportFileRefused as exc:
-        raise ImportRefused(str(exc), code="unreadable") from exc
+# --- Who may import ---------------------------------------------------------------------
 
 
 def table_for_model(model: type[models.Model]) -> Table:

@@ -84,6 +84,6 @@ def chart_png(svg: str, *, scale: float = 2) -> bytes:
     Drawn by cairosvg from the SVG itself, so the PNG cannot drift from the chart the
     pages and the PDF show; twice the size by default, sharp on high-density screens.
     """
-    import cairosvg
+    import cairosvg  # loads the native Cairo library: only e-mails need PNG charts
 
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)

@@ -374,8 +374,8 @@ class GeneratedBulletin:
         return "\n".join(parts)
 
     def render_data(self) -> dict:
-        """The render model (editorial.typesetting.render_data.issue_render_data's shape) of this
-        bulletin, for ``editorial.services.rendering.typeset_pdf`` or ``render_html``."""
+        """The render model (editorial.selectors.render_data.issue_render_data's shape) of this
+        bulletin, for ``editorial.typesetting.pdf.typeset_pdf`` or ``render_html``."""
         labels = _labels()
         number = self.issue_number or 1
         image = _data_uri_png()
@@ -1128,7 +1128,7 @@ def pdf_via_chromium(page_html: str, *, timeout: float = 120.0) -> bytes:
 def pdf_via_typst(data: dict) -> bytes:
     """Typeset render data with the project's Typst template (needs Django set up:
     ``DJANGO_SETTINGS_MODULE=bulletin.settings``, ``DEBUG=1``)."""
-    from editorial.services.rendering import typeset_pdf
+    from editorial.typesetting.pdf import typeset_pdf
 
     pdf, _pages, _warnings = typeset_pdf(data)
     return pdf

@@ -206,8 +206,8 @@ def test_reading_layout(browser, live_server, screenshot, settings, tmp_path, de
 def test_html_rendition_headings_justification_and_print(browser, settings, tmp_path, screenshot):
     """The self-contained HTML edition: real heading levels, justified text that keeps
     digits together, and a print with running heads and page numbers."""
-    from editorial.services.rendering import render_html
-    from editorial.typesetting.render_data import issue_render_data
+    from editorial.selectors.render_data import issue_render_data
+    from editorial.typesetting.html import render_html
 
     settings.MEDIA_ROOT = tmp_path / "media"
     issue, _articles = build_site()
@@ -256,8 +256,8 @@ def test_email_chart_shows_in_a_browser_from_its_cid_part(browser, settings, tmp
     related part (as Gmail and Outlook do), the chart a real PNG that decodes."""
     import base64
 
+    from editorial.mail import compose
     from editorial.models import Delivery, Subscription
-    from editorial.services import delivery
     from tests.integration.test_delivery_support import make_subscriptions
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -275,7 +275,7 @@ def test_email_chart_shows_in_a_browser_from_its_cid_part(browser, settings, tmp
     Subscription.objects.filter(pk=subscription.pk).update(formats=["html"])
     subscription.refresh_from_db()
     row = Delivery.objects.create(subscription=subscription, issue=issue)
-    message = delivery.build_delivery_message(row).message()
+    message = compose.build_delivery_message(row).message()
     parts = {part["Content-ID"].strip("<>"): part for part in message.walk() if part["Content-ID"]}
     html = next(part for part in message.walk() if part.get_content_type() == "text/html")
     html = html.get_payload(decode=True).decode("utf-8")

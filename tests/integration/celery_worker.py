@@ -18,7 +18,7 @@ The test process's Celery app is pointed at it (not eager) while the fixture is 
 
 This module is also the worker's app (``celery -A tests.integration.celery_worker``):
 the project's app, plus faults a test can inject without hooks in production code —
-``faults=[Fault("editorial.services.rendering:typeset_pdf", "sleep", seconds=3,
+``faults=[Fault("editorial.typesetting.documents:typeset_pdf", "sleep", seconds=3,
 marker=path)]`` makes that function write a line to ``marker`` when called (so the
 test knows the task is mid-flight), then sleep, kill its own process, or raise.
 """

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from editorial.models import AccessLevel, Metric
-from editorial.typesetting.render_data import indicator_series
+from editorial.selectors.render_data import indicator_series
 from editorial.workflow import IssueState
 from tests.factories import BulletinFactory, IndicatorFactory, IssueFactory, MetricFactory
 

@@ -28,7 +28,7 @@ from editorial.models import (
     Section,
     SectionSlugRedirect,
 )
-from editorial.services import importing
+from editorial.services import importing, upload_parsing
 from editorial.services.publishing import publish_back_catalogue_issue, withdraw_issue
 from editorial.slugs import free_slug, readable_slug, romanised
 from tests.factories import BulletinFactory
@@ -162,7 +162,7 @@ def test_import_command_refuses_a_chinese_bulletin_slug():
 def test_admin_import_adds_a_missing_section_with_a_url_slug(editor):
     bulletin = BulletinFactory(slug="xxcyjc", with_sections=False)
     Section.objects.create(bulletin=bulletin, name="产业环境", position=1)
-    parsed = importing.parse_upload(data=FIXTURE.read_bytes(), filename="x.txt", sections=SECTIONS)
+    parsed = upload_parsing.parse_upload(data=FIXTURE.read_bytes(), filename="x.txt", sections=SECTIONS)
     issue = importing.import_bulletin(parsed=parsed, bulletin=bulletin, user=editor)
     created = bulletin.sections.exclude(name="产业环境")
     assert created.exists()

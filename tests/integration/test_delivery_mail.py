@@ -12,8 +12,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from editorial.links import make_page_token, make_unsubscribe_token
 from editorial.models import Delivery, Issue, Metric, Rendition, Subscriber, Subscription
+from editorial.selectors.delivery import delivery_report
 from editorial.services import delivery, publishing
+from editorial.services.subscriptions import unsubscribe_by_link
+from editorial.tables.writing import XLSX_MIME
 from editorial.workflow import IssueState
 from tests.factories import IndicatorFactory, MetricFactory
 from tests.integration.test_delivery_support import (
@@ -135,7 +139,7 @@ def test_links_in_the_email_work(bulletin, publisher, client, django_capture_on_
 
 def test_unsubscribe_link_asks_before_acting_on_get(bulletin, client):
     subscription = make_subscriptions(bulletin, 1, languages=("en",))[0]
-    url = reverse("subscriber:unsubscribe", args=[delivery.make_unsubscribe_token(subscription)])
+    url = reverse("subscriber:unsubscribe", args=[make_unsubscribe_token(subscription)])
     response = client.get(url)
     assert response.status_code == 200 and b"<form" in response.content
     subscription.refresh_from_db()
@@ -161,7 +165,7 @@ def test_formats_attachments_and_sections(bulletin, publisher, django_capture_on
 
     attached = sent_to(attach.subscriber.email)[0]
     assert [(name, mime) for name, _c, mime in attached.attachments] == [
-        (f"{delivery.issue_file_stem(issue)}.pdf", "application/pdf")
+        (f"{issue.file_stem}.pdf", "application/pdf")
     ]
     assert attached.attachments[0][1] == pdf.file.open("rb").read()
     assert "/subscriber/download/" not in attached.body  # it has the file itself
@@ -172,7 +176,7 @@ def test_formats_attachments_and_sections(bulletin, publisher, django_capture_on
 
     figures = sent_to(metrics.subscriber.email)[0]
     [(name, content, mime)] = figures.attachments
-    assert name.endswith("-metrics.xlsx") and mime == delivery.XLSX_MIME
+    assert name.endswith("-metrics.xlsx") and mime == XLSX_MIME
     from openpyxl import load_workbook
 
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
@@ -256,7 +260,7 @@ def test_withdrawn_issue_and_unsubscribed_reader_are_not_sent(bulletin):
     first, second = make_subscriptions(bulletin, 2)
     issue = published_issue(bulletin)
     ids = delivery.fan_out_issue_deliveries(issue_id=issue.pk)
-    delivery.unsubscribe_by_link(token=delivery.make_unsubscribe_token(first))
+    unsubscribe_by_link(token=make_unsubscribe_token(first))
     assert Delivery.objects.get(subscription=first).state == State.CANCELLED
     Issue.objects.filter(pk=issue.pk).update(state=IssueState.WITHDRAWN)
     outcome = delivery.send_deliveries(delivery_ids=ids)
@@ -292,7 +296,7 @@ def test_subscriber_page_lists_issues_and_changes_formats(bulletin, client):
     subscription = make_subscriptions(bulletin, 1, languages=("en",))[0]
     issue = published_issue(bulletin)
     add_rendition(issue)
-    url = reverse("subscriber:page", args=[delivery.make_page_token(subscription.subscriber)])
+    url = reverse("subscriber:page", args=[make_page_token(subscription.subscriber)])
     html = client.get(url).content.decode()
     assert issue.display_title in html and "/subscriber/download/" in html
 
@@ -322,9 +326,9 @@ def test_subscriber_page_lists_issues_and_changes_formats(bulletin, client):
 
 def test_refused_links_answer_with_a_clear_page(bulletin, client, monkeypatch):
     subscription = make_subscriptions(bulletin, 1, languages=("en",))[0]
-    token = delivery.make_page_token(subscription.subscriber)
+    token = make_page_token(subscription.subscriber)
     assert client.get(reverse("subscriber:page", args=[token + "x"])).status_code == 404
-    monkeypatch.setattr(delivery, "link_max_age", lambda: datetime.timedelta(seconds=-1))
+    monkeypatch.setattr("editorial.links.link_max_age", lambda: datetime.timedelta(seconds=-1))
     response = client.get(reverse("subscriber:page", args=[token]))
     assert response.status_code == 410 and b"renew" in response.content
     response = client.post(reverse("subscriber:renew", args=[token]))
@@ -351,7 +355,7 @@ def test_delivery_report_and_resend_action(
     report_url = reverse("admin:editorial_issue_deliveries", args=[issue.pk])
     html = client.get(report_url).content.decode()
     assert "550 5.1.1 No such user here" in html and subscriptions[0].subscriber.email in html
-    counts = delivery.delivery_report(issue=issue)["counts"]["issue"]
+    counts = delivery_report(issue=issue)["counts"]["issue"]
     assert counts[State.SENT] == 2 and counts[State.FAILED] == 1
     change = client.get(reverse("admin:editorial_issue_change", args=[issue.pk]))
     assert report_url in change.content.decode()

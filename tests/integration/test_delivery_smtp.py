@@ -10,7 +10,10 @@ import pytest
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import timezone
 
+from editorial.mail.compose import build_delivery_message
+from editorial.mail.transport import Superseded, TwoPhaseSMTPTransport, open_transport
 from editorial.models import Delivery
+from editorial.selectors.delivery import due_delivery_ids
 from editorial.services import delivery
 from tests.integration.test_delivery_support import (
     make_subscriptions,
@@ -45,9 +48,9 @@ def due_now(ids):
 
 
 def test_nothing_reaches_the_server_unless_the_commit_succeeds(smtp):
-    transport = delivery.open_transport()
-    assert isinstance(transport, delivery.TwoPhaseSMTPTransport)
-    with pytest.raises(delivery.Superseded):
+    transport = open_transport()
+    assert isinstance(transport, TwoPhaseSMTPTransport)
+    with pytest.raises(Superseded):
         transport.send(message(), commit=lambda: False)
 
     def crash():
@@ -67,7 +70,7 @@ def test_nothing_reaches_the_server_unless_the_commit_succeeds(smtp):
 
 
 def test_message_content_survives_dot_stuffing(smtp):
-    transport = delivery.open_transport()
+    transport = open_transport()
     mail = message()
     mail.body = "第一行\n.\n.以点开头的一行\n..两个点\n"
     transport.send(mail, commit=lambda: True)
@@ -118,7 +121,7 @@ def test_unreachable_server_is_retried_until_the_attempts_run_out(bulletin, smtp
     due_now(ids)
     outcome = delivery.send_deliveries(delivery_ids=ids)
     assert sorted(outcome.failed) == ids  # the last attempt gives up
-    assert delivery.due_delivery_ids(now=timezone.now() + datetime.timedelta(days=1)) == []
+    assert due_delivery_ids(now=timezone.now() + datetime.timedelta(days=1)) == []
 
 
 def test_bad_address_fails_at_once_and_the_rest_are_delivered(bulletin, smtp):
@@ -146,9 +149,9 @@ def test_a_row_taken_over_after_its_lease_is_not_sent_by_the_old_claim(bulletin,
     newer_attempt = delivery._claim(delivery_id, now=timezone.now() + datetime.timedelta(seconds=1))
     assert (stale_attempt, newer_attempt) == (1, 2)
     row = Delivery.objects.select_related("issue__bulletin", "subscription__subscriber").get()
-    mail = delivery.build_delivery_message(row)
-    transport = delivery.open_transport()
-    with pytest.raises(delivery.Superseded):
+    mail = build_delivery_message(row)
+    transport = open_transport()
+    with pytest.raises(Superseded):
         transport.send(mail, commit=lambda: delivery._settle(
             delivery_id, stale_attempt, [State.SENDING], state=State.SENT))
     assert smtp.received == []

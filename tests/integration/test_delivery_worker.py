@@ -16,8 +16,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
+from editorial.links import download_from_token
 from editorial.models import Delivery, Issue
-from editorial.services import delivery, publishing
+from editorial.selectors.delivery import delivery_report
+from editorial.services import publishing
 from editorial.tasks import sweep_deliveries
 from tests.integration.celery_worker import (  # noqa: F401  (fixtures)
     Fault,
@@ -121,7 +123,7 @@ def test_publish_to_200_subscribers_sends_200_emails_once_with_working_links(
         links = [u for u in urls_in(text_part(received.message)) if "/subscriber/download/" in u]
         assert len(links) == 1
         token = urlsplit(links[0]).path.split("/")[3]
-        grant = delivery.download_from_token(token)
+        grant = download_from_token(token)
         assert grant.subscription.subscriber.email == received.rcpt_tos[0]
         assert grant.issue == issue
     sample = smtp.received[::20]
@@ -235,6 +237,6 @@ def test_a_bad_address_fails_at_once_and_the_rest_are_delivered(
     assert failed.attempts == 1 and "550" in failed.last_error
     assert smtp.refusals[bad] == 1
     assert set(smtp.recipients()) == {s.subscriber.email for s in subscriptions} - {bad}
-    report = delivery.delivery_report(issue=issue)
+    report = delivery_report(issue=issue)
     assert report["counts"]["issue"][State.SENT] == 29
     assert [d.pk for d in report["failed"]] == [failed.pk]

@@ -20,7 +20,7 @@ from editorial.models import (
     Subscriber,
     Subscription,
 )
-from editorial.selectors import desk
+from editorial.selectors import desk, readiness
 from editorial.services import publishing, reviewing
 from editorial.services.publishing import RELEASE_JOB
 from editorial.workflow import EDITOR, PUBLISHER, ArticleState, IssueState
@@ -134,7 +134,7 @@ def test_the_admin_carries_the_bulletins_name(client, editor, day, bulletin):
 
 def test_the_readiness_gates_are_those_of_the_review_service(day):
     for row in desk.issue_readiness():
-        assert row.blockers == reviewing.issue_blockers(row.issue), row.issue
+        assert row.blockers == readiness.issue_blockers(row.issue), row.issue
 
 
 def test_each_desk_selector_runs_a_constant_number_of_queries(

@@ -29,8 +29,9 @@ from editorial.models import (
     Indicator,
     Metric,
 )
-from editorial.selectors import desk
-from editorial.services import figures, importing, rendering, reviewing
+from editorial.selectors import desk, readiness
+from editorial.selectors.imports import section_names
+from editorial.services import figures, importing, rendering, upload_parsing
 from editorial.services.errors import PermissionRefused, ServiceError
 from editorial.workflow import ArticleState, IssueState
 from tests.factories import IssueFactory
@@ -180,8 +181,8 @@ def test_only_an_editor_of_an_open_issue_may_change_figures(figure, editor, revi
 def test_an_imported_caption_without_image_warns_and_gates_until_an_image_is_attached(
     bulletin, editor
 ):
-    parsed = importing.parse_upload(data=FIXTURE.read_bytes(), filename=FIXTURE.name,
-                                    sections=importing.section_names(bulletin))
+    parsed = upload_parsing.parse_upload(data=FIXTURE.read_bytes(), filename=FIXTURE.name,
+                                         sections=section_names(bulletin))
     issue = importing.import_bulletin(parsed=parsed, bulletin=bulletin, user=editor)
     bare = list(Figure.objects.filter(article__issue=issue).order_by("article__position", "id"))
     assert len(bare) == 2
@@ -190,20 +191,20 @@ def test_an_imported_caption_without_image_warns_and_gates_until_an_image_is_att
     assert {w.text for w in warnings} == {f.caption or f.source_line for f in bare}
     assert all("image" in w.description.lower() or "图" in w.description for w in warnings)
     with translation.override("en"):
-        assert "2 figures have no image or chart." in reviewing.issue_blockers(issue)
+        assert "2 figures have no image or chart." in readiness.issue_blockers(issue)
     with translation.override("zh-hans"):
-        assert "2 幅插图没有图片或走势图。" in reviewing.issue_blockers(issue)
+        assert "2 幅插图没有图片或走势图。" in readiness.issue_blockers(issue)
     [row] = [r for r in desk.issue_readiness() if r.issue.pk == issue.pk]
-    assert row.blockers == reviewing.issue_blockers(issue)
+    assert row.blockers == readiness.issue_blockers(issue)
 
     figures.attach_figure_image(figure=bare[0], user=editor, upload=upload("a.png", sample_png()))
     assert warnings.filter(resolved=False).count() == 1  # the warning about that figure
     with translation.override("en"):
-        assert "1 figures have no image or chart." in reviewing.issue_blockers(issue)
+        assert "1 figures have no image or chart." in readiness.issue_blockers(issue)
     figures.delete_figure(figure=bare[1], user=editor)
     assert not warnings.filter(resolved=False).exists()
     with translation.override("en"):
-        assert not [b for b in reviewing.issue_blockers(issue) if "image or chart" in b]
+        assert not [b for b in readiness.issue_blockers(issue) if "image or chart" in b]
 
 
 # --- The admin inline ----------------------------------------------------------------------------
@@ -338,7 +339,7 @@ def test_the_html_rendition_numbers_figures_and_inlines_the_chart(bulletin, edit
 
 
 def test_a_figure_chart_is_not_drawn_twice_with_the_key_figure_chart(bulletin, editor):
-    from editorial.typesetting.render_data import issue_render_data
+    from editorial.selectors.render_data import issue_render_data
 
     issue = issue_with_three_figures(bulletin, editor)  # the chart's metrics are quoted too
     blocks = [b for s in issue_render_data(issue)["sections"] for a in s["articles"]

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from editorial.models import ImportJob, Rendition
-from editorial.services import importing
+from editorial.services import import_jobs
 from editorial.services.retention import sweep_stored_files
 from editorial.workflow import IssueState
 from tests.factories import IssueFactory, UserFactory
@@ -60,8 +60,8 @@ def test_anonymous_and_unpermitted_users_get_nothing(client, media, bulletin):
 
 
 def test_an_uploaded_file_is_for_importers(client, media, bulletin, editor):
-    job = importing.create_import_job(data=b"hello", filename="a.txt", bulletin=bulletin,
-                                      user=editor)
+    job = import_jobs.create_import_job(data=b"hello", filename="a.txt", bulletin=bulletin,
+                                        user=editor)
     client.force_login(editor)
     assert body(client.get(job.file.url)) == b"hello"
 
@@ -69,10 +69,10 @@ def test_an_uploaded_file_is_for_importers(client, media, bulletin, editor):
 def test_the_sweeper_removes_old_rejected_uploads_and_superseded_files(media, bulletin, editor,
                                                                        settings):
     settings.BULLETIN_FILE_RETENTION_DAYS = 7
-    rejected = importing.create_import_job(data=b"x", filename="a.txt", bulletin=bulletin,
+    rejected = import_jobs.create_import_job(data=b"x", filename="a.txt", bulletin=bulletin,
+                                             user=editor)
+    recent = import_jobs.create_import_job(data=b"y", filename="b.txt", bulletin=bulletin,
                                            user=editor)
-    recent = importing.create_import_job(data=b"y", filename="b.txt", bulletin=bulletin,
-                                         user=editor)
     long_ago = timezone.now() - timedelta(days=8)
     ImportJob.objects.filter(pk=rejected.pk).update(state="failed", finished_at=long_ago)
     ImportJob.objects.filter(pk=recent.pk).update(state="failed", finished_at=timezone.now())

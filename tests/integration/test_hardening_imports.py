@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from editorial.models import ImportJob, Issue
-from editorial.parsing.docx_reader import PackageLimits, check_package_size, parse_docx
+from editorial.parsing.docx import parse_docx
+from editorial.parsing.packages import PackageLimits, check_package_size
 from editorial.parsing.tree import BulletinParseError
-from editorial.services import importing
+from editorial.services import import_jobs, import_previews, upload_parsing
 from editorial.services.errors import ImportRefused
 from editorial.tables.reading import ImportFileRefused, read_csv_table, read_xlsx_table
 from tests.integration.celery_worker import (  # noqa: F401  (fixtures)
@@ -100,7 +101,7 @@ def test_the_ratio_cap_and_the_entry_cap_apply():
 def test_parse_upload_names_the_size(settings):
     settings.BULLETIN_PACKAGE_MAX_EXPANDED_BYTES = 16 * 1024 * 1024
     with pytest.raises(ImportRefused) as refused:
-        importing.parse_upload(data=expanding_docx(expanded_mb=20, size_kb=300), filename="a.docx")
+        upload_parsing.parse_upload(data=expanding_docx(expanded_mb=20, size_kb=300), filename="a.docx")
     assert refused.value.code == "too-expanded"
     assert "16" in str(refused.value)
 
@@ -138,7 +139,7 @@ def test_expanding_docx_upload_answers_with_progress_and_fails_in_the_worker(
         return job.state == ImportJob.State.FAILED
 
     wait_until(finished, timeout=30, message="the worker to refuse the upload")
-    assert job.error == importing.refusal_message("too-expanded")
+    assert job.error == upload_parsing.refusal_message("too-expanded")
     status = client.get(response.url, HTTP_ACCEPT="application/json").json()
     assert status["error"] == job.error and not status["preview_url"]
     assert not Issue.objects.exists()
@@ -169,33 +170,33 @@ def test_docx_upload_is_read_by_the_worker_then_previewed(
 
 @pytest.mark.django_db
 def test_a_second_delivery_of_a_parse_ends_the_job_failed(editor, bulletin):
-    job = importing.create_import_job(
+    job = import_jobs.create_import_job(
         data=small_docx(), filename="a.docx", bulletin=bulletin, user=editor
     )
-    key = importing._parse_key(job)
+    key = import_previews._parse_key(job)
     job.report = {"parse_key": key, "parse_started_at": timezone.now().isoformat()}
     job.save()
-    assert importing.run_preview_parse(job_id=job.pk, key=key) == ImportJob.State.FAILED
+    assert import_previews.run_preview_parse(job_id=job.pk, key=key) == ImportJob.State.FAILED
     job.refresh_from_db()
-    assert job.error == importing.refusal_message("too-slow")
+    assert job.error == upload_parsing.refusal_message("too-slow")
 
 
 @pytest.mark.django_db
 def test_a_parse_whose_worker_died_is_reported_failed(editor, bulletin, settings):
     settings.BULLETIN_IMPORT_PARSE_SECONDS = 1
-    job = importing.create_import_job(
+    job = import_jobs.create_import_job(
         data=small_docx(), filename="a.docx", bulletin=bulletin, user=editor
     )
     long_ago = (timezone.now() - timezone.timedelta(minutes=5)).isoformat()
     job.report = {"parse_key": "k", "parse_queued_at": long_ago, "parse_started_at": long_ago}
     job.save()
-    job = importing.fail_stalled_import_job(job)
+    job = import_jobs.fail_stalled_import_job(job)
     assert job.state == ImportJob.State.FAILED and "1" in job.error
 
 
 def test_the_in_process_guard_stops_a_slow_parse():
     started = time.monotonic()
-    with pytest.raises(ImportRefused) as refused, importing.parse_time_guard(1):
+    with pytest.raises(ImportRefused) as refused, import_previews.parse_time_guard(1):
         while time.monotonic() - started < 5:
             pass
     assert refused.value.code == "too-slow"
@@ -219,12 +220,12 @@ def test_a_50000_row_csv_is_refused_at_once():
 @pytest.mark.django_db
 def test_a_parse_no_worker_started_is_reported_failed(editor, bulletin, settings):
     settings.BULLETIN_IMPORT_QUEUE_SECONDS = 60
-    job = importing.create_import_job(
+    job = import_jobs.create_import_job(
         data=small_docx(), filename="a.docx", bulletin=bulletin, user=editor
     )
     long_ago = (timezone.now() - timezone.timedelta(minutes=5)).isoformat()
     job.report = {"parse_key": "k", "parse_queued_at": long_ago}
     job.save()
-    job = importing.fail_stalled_import_job(job)
+    job = import_jobs.fail_stalled_import_job(job)
     assert job.state == ImportJob.State.FAILED
-    assert job.error == importing.refusal_message("not-started")
+    assert job.error == upload_parsing.refusal_message("not-started")

@@ -8,8 +8,10 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import translation
 
+from editorial.links import make_download_token
+from editorial.mail.compose import build_delivery_message
 from editorial.models import Delivery, Rendition
-from editorial.services import delivery, importing
+from editorial.services import upload_parsing
 from editorial.services.errors import ImportRefused
 from tests.integration.test_delivery_support import make_subscriptions, published_issue
 
@@ -75,7 +77,7 @@ def test_e_mail_subjects_have_no_leading_space(bulletin):
     assert issue.display_title.startswith(" ")
     row = Delivery.objects.create(subscription=subscription, issue=issue)
     row = Delivery.objects.select_related("issue__bulletin", "subscription__subscriber").get()
-    subject = delivery.build_delivery_message(row).subject
+    subject = build_delivery_message(row).subject
     assert subject == subject.strip() and "\n" not in subject
 
 
@@ -86,12 +88,12 @@ def test_the_subscriber_html_download_is_named_from_the_issue(client, bulletin, 
     issue = published_issue(bulletin)
     rendition = Rendition(issue=issue, kind="html", state=Rendition.State.SUCCEEDED)
     rendition.file.save("stored-secret-name-123.html", ContentFile(b"<html></html>"), save=True)
-    token = delivery.make_download_token(subscription=subscription, issue=issue, kind="html")
+    token = make_download_token(subscription=subscription, issue=issue, kind="html")
     response = client.get(f"/subscriber/download/{token}/")
     assert response.status_code == 200
     disposition = response["Content-Disposition"]
     assert "stored-secret" not in disposition
-    assert delivery.issue_file_stem(issue) + ".html" in disposition
+    assert issue.file_stem + ".html" in disposition
 
 
 @pytest.mark.parametrize(
@@ -103,6 +105,6 @@ def test_the_subscriber_html_download_is_named_from_the_issue(client, bulletin, 
 )
 def test_unstructured_text_is_refused_naming_what_was_expected(data):
     with pytest.raises(ImportRefused) as refused:
-        importing.parse_upload(data=data, filename="notes.txt")
+        upload_parsing.parse_upload(data=data, filename="notes.txt")
     assert refused.value.code == "no-structure"
     assert "栏目或文章标题" in str(refused.value)  # what a bulletin has, in Chinese

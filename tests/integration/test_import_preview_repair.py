@@ -19,7 +19,8 @@ from editorial.models import ImportJob, ImportWarning, Issue
 from editorial.models.jobs import IMPORT_WARNING_TEXTS, describe_import_warning
 from editorial.parsing.text import WARNING_CODES
 from editorial.parsing.tree import EVIDENCE_CODES
-from editorial.services import importing
+from editorial.selectors.imports import job_overrides
+from editorial.services import import_previews, upload_parsing
 from editorial.services.errors import ServiceError
 from tests.factories import IssueFactory
 
@@ -39,7 +40,7 @@ def upload(client, bulletin, data: bytes, name="xxcy.txt", **fields):
 
 
 def parsed_fixture(job):
-    return importing.preview_import_job(job=job).parsed
+    return import_previews.preview_import_job(job=job).parsed
 
 
 def selects_in(html: str) -> set[int]:
@@ -113,7 +114,7 @@ def test_correcting_unflagged_lines_keeps_earlier_choices(editor_client, bulleti
     editor_client.post(url, {"apply": "1", f"role-{first.line}": "subheading",
                              f"role-{second.line}": ""})
     job.refresh_from_db()
-    assert importing.job_overrides(job) == {first.line: "subheading"}
+    assert job_overrides(job) == {first.line: "subheading"}
     html = editor_client.get(url).content.decode()
     job.refresh_from_db()
     titles = [a["title"] for s in job.report["sections"] for a in s["articles"]]
@@ -125,10 +126,10 @@ def test_correcting_unflagged_lines_keeps_earlier_choices(editor_client, bulleti
     # A second round adds to the first; "keep" gives a line back to the parser.
     editor_client.post(url, {"apply": "1", f"role-{second.line}": "subheading"})
     job.refresh_from_db()
-    assert importing.job_overrides(job) == {first.line: "subheading", second.line: "subheading"}
+    assert job_overrides(job) == {first.line: "subheading", second.line: "subheading"}
     editor_client.post(url, {"apply": "1", f"role-{first.line}": ""})
     job.refresh_from_db()
-    assert importing.job_overrides(job) == {second.line: "subheading"}
+    assert job_overrides(job) == {second.line: "subheading"}
 
     editor_client.post(url, {"confirm": "1", "checksum": job.checksum})
     issue = Issue.objects.get()
@@ -147,7 +148,7 @@ def test_confirming_with_unapplied_corrections_applies_them_first(editor_client,
     assert not Issue.objects.exists()
     assert "修改已应用" in response.content.decode()
     job.refresh_from_db()
-    assert importing.job_overrides(job) == {title.line: "subheading"}
+    assert job_overrides(job) == {title.line: "subheading"}
 
 
 def test_unknown_roles_are_refused(editor_client, bulletin, editor):
@@ -155,7 +156,7 @@ def test_unknown_roles_are_refused(editor_client, bulletin, editor):
     response = editor_client.post(url, {"apply": "1", "role-3": "banner"}, follow=True)
     assert "未知的行或角色" in response.content.decode()
     job.refresh_from_db()
-    assert importing.job_overrides(job) == {}
+    assert job_overrides(job) == {}
 
 
 def test_a_word_file_without_line_decisions_falls_back_to_its_flagged_lines(
@@ -179,7 +180,7 @@ def test_a_word_file_without_line_decisions_falls_back_to_its_flagged_lines(
     assert parsed.warnings
     for warning in parsed.warnings:  # headings found by their font, in Chinese
         assert describe_import_warning(warning.code) in html and warning.message not in html
-    if not parsed.decisions and not importing.accepts_overrides(job.format):
+    if not parsed.decisions and not upload_parsing.accepts_overrides(job.format):
         assert "<select" not in html  # the Word reader would ignore a correction
 
 
@@ -302,24 +303,24 @@ def test_a_clashing_number_is_refused_in_chinese(editor_client, bulletin):
 
 
 def test_pdf_is_recognised_by_its_magic_or_its_name():
-    assert importing.detect_format("bulletin.pdf", b"%PDF-1.7\n...") == ImportJob.Format.PDF
-    assert importing.detect_format("upload.txt", b"%PDF-1.4\n...") == ImportJob.Format.PDF
-    assert importing.detect_format("BULLETIN.PDF", b"\x00\x01") == ImportJob.Format.PDF
-    assert importing.detect_format("x.docx", b"PK\x03\x04...") == ImportJob.Format.DOCX
-    assert importing.detect_format("x.txt", "信息产业监测".encode()) == ImportJob.Format.TEXT
+    assert upload_parsing.detect_format("bulletin.pdf", b"%PDF-1.7\n...") == ImportJob.Format.PDF
+    assert upload_parsing.detect_format("upload.txt", b"%PDF-1.4\n...") == ImportJob.Format.PDF
+    assert upload_parsing.detect_format("BULLETIN.PDF", b"\x00\x01") == ImportJob.Format.PDF
+    assert upload_parsing.detect_format("x.docx", b"PK\x03\x04...") == ImportJob.Format.DOCX
+    assert upload_parsing.detect_format("x.txt", "信息产业监测".encode()) == ImportJob.Format.TEXT
 
 
 def test_a_pdf_is_never_called_binary():
     # A PDF goes to the PDF reader, never to the text decoder that refuses binary files.
     with pytest.raises(ServiceError) as refused:
-        importing.parse_upload(data=b"%PDF-1.4\n\x00\x01\x02 broken", filename="x.txt")
+        upload_parsing.parse_upload(data=b"%PDF-1.4\n\x00\x01\x02 broken", filename="x.txt")
     assert refused.value.code != "binary"
     with translation.override("en"):
-        assert "(an image or an archive?)" in importing.refusal_message("binary")
+        assert "(an image or an archive?)" in upload_parsing.refusal_message("binary")
     with translation.override("zh-hans"):
-        assert "二进制" not in importing.refusal_message("scanned-pdf")
-        assert "文字层" in importing.refusal_message("scanned-pdf")
-        assert "PDF" in importing.refusal_message("pdf-broken")
+        assert "二进制" not in upload_parsing.refusal_message("scanned-pdf")
+        assert "文字层" in upload_parsing.refusal_message("scanned-pdf")
+        assert "PDF" in upload_parsing.refusal_message("pdf-broken")
 
 
 def test_the_upload_form_offers_pdf(editor_client):

@@ -183,7 +183,8 @@ def test_the_setting_is_on_the_bulletin_form_and_changes_what_is_rendered(client
                                                                            bulletin):
     from django.urls import reverse
 
-    from editorial.typesetting.render_data import issue_render_data
+    from editorial.selectors.render_data import issue_render_data
+    from editorial.typesetting.documents import rendition_hash
     from tests.factories import IssueFactory
 
     client.force_login(superuser)
@@ -191,8 +192,8 @@ def test_the_setting_is_on_the_bulletin_form_and_changes_what_is_rendered(client
     assert page.status_code == 200
     assert 'name="sections_start_new_page"' in page.content.decode()
     issue = IssueFactory(bulletin=bulletin)
-    before = rendering.rendition_hash(issue_render_data(issue), "pdf")
+    before = rendition_hash(issue_render_data(issue), "pdf")
     Bulletin.objects.filter(pk=bulletin.pk).update(sections_start_new_page=False)
     issue.bulletin.refresh_from_db()
-    after = rendering.rendition_hash(issue_render_data(issue), "pdf")
+    after = rendition_hash(issue_render_data(issue), "pdf")
     assert before != after  # a changed setting renders the PDF again

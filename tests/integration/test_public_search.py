@@ -13,6 +13,7 @@ from django.utils import timezone
 from editorial import search
 from editorial.checks import check_chinese_search
 from editorial.models import Article
+from editorial.sanitising import html_to_text
 from editorial.selectors import public as selectors
 from editorial.workflow import IssueState
 from tests.factories import ArticleFactory, BulletinFactory, IssueFactory
@@ -51,7 +52,7 @@ def corpus(count=120, seed=7):
 
 def substring_hits(articles, text):
     def haystack(a):
-        return "\n".join([a.title, a.subtitle, a.summary, search.html_text(a.body), a.source])
+        return "\n".join([a.title, a.subtitle, a.summary, html_to_text(a.body), a.source])
 
     return {a.pk for a in articles if all(term in haystack(a) for term in text.split())}
 

@@ -14,15 +14,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from bench._sample_issue import sample_png, sample_svg_diagram
+from editorial import tasks
 from editorial.models import Article, Figure, Indicator, Metric, Rendition
 from editorial.selectors.renditions import current_renditions
 from editorial.services import publishing, rendering
+from editorial.typesetting import documents
+from editorial.typesetting.errors import RenderError
 from editorial.workflow import ArticleState, IssueState
 from tests.factories import IssueFactory
 
@@ -253,8 +257,8 @@ def test_the_same_content_is_not_rendered_twice_and_a_change_is(
     bulletin, publisher, django_capture_on_commit_callbacks, monkeypatch
 ):
     calls = []
-    original = rendering.typeset_pdf
-    monkeypatch.setattr(rendering, "typeset_pdf", lambda data, **kw: calls.append(1) or original(data, **kw))
+    original = documents.typeset_pdf
+    monkeypatch.setattr(documents, "typeset_pdf", lambda data, **kw: calls.append(1) or original(data, **kw))
     issue = make_issue(bulletin, long_first_section=False)
     first = publish(issue, publisher, django_capture_on_commit_callbacks)["pdf"]
     assert len(calls) == 1
@@ -286,6 +290,26 @@ def test_the_same_content_is_not_rendered_twice_and_a_change_is(
     assert not storage.exists(first.file.name), "files older than the previous are removed"
 
 
+def test_a_render_past_the_task_time_limit_fails_with_a_plain_message(
+    bulletin, publisher, django_capture_on_commit_callbacks, monkeypatch
+):
+    issue = make_issue(bulletin, long_first_section=False)
+    good = publish(issue, publisher, django_capture_on_commit_callbacks)["pdf"]
+
+    def too_slow(data, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(documents, "typeset_pdf", too_slow)
+    # Queued again with new content, as a correction would leave it.
+    Rendition.objects.filter(pk=good.pk).update(
+        state=Rendition.State.QUEUED, content_hash="", attempts=0
+    )
+    assert tasks.render_issue_rendition.apply(args=(good.pk,)).result == Rendition.State.FAILED
+    failed = Rendition.objects.get(pk=good.pk)
+    assert failed.error == "生成时间超过限制。"  # "The render took longer than the time limit."
+    assert failed.file.name == good.file.name
+
+
 def test_a_render_that_raises_keeps_the_last_good_file(
     bulletin, publisher, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -294,9 +318,9 @@ def test_a_render_that_raises_keeps_the_last_good_file(
     good_bytes = Path(good.file.path).read_bytes()
 
     def broken(data, **kwargs):
-        raise rendering.RenderError("Typst: unknown font family")
+        raise RenderError("Typst: unknown font family")
 
-    monkeypatch.setattr(rendering, "typeset_pdf", broken)
+    monkeypatch.setattr(documents, "typeset_pdf", broken)
     issue.refresh_from_db()
     issue.erratum = "更正"  # new content, so a render is attempted
     issue.save()
@@ -326,7 +350,7 @@ def test_an_unreadable_figure_image_costs_only_that_image(
 def test_a_transient_error_is_retried(bulletin, publisher, django_capture_on_commit_callbacks, monkeypatch):
     from django.db import OperationalError
 
-    from editorial.typesetting import render_data
+    from editorial.selectors import render_data
 
     real = rendering.issue_render_data
     failures = []
@@ -400,7 +424,7 @@ def test_html_rendition_is_one_self_contained_file(
 def test_the_partial_renders_blocks_for_the_public_pages():
     from django.template.loader import render_to_string
 
-    from editorial.typesetting.render_data import html_to_blocks
+    from editorial.typesetting.blocks import html_to_blocks
 
     blocks = html_to_blocks(
         '<p>甲<strong>乙</strong><a href="https://example.org">丙</a>&lt;丁&gt;</p>'
@@ -430,7 +454,7 @@ def test_publish_while_the_broker_is_unreachable_is_saved_and_swept_later(
     assert issue.state == IssueState.PUBLISHED
     rows = Rendition.objects.filter(issue=issue, is_current=True)
     assert {r.kind for r in rows} == {"pdf", "html"}
-    assert all(r.state == Rendition.State.QUEUED and r.error.startswith(rendering.UNSENT_MARK) for r in rows)
+    assert all(r.state == Rendition.State.QUEUED and r.unsent for r in rows)
 
     report = rendering.sweep_renditions()  # still down: stays queued, reported
     assert sorted(report.unsent) == sorted(r.pk for r in rows)

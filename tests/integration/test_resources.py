@@ -1,5 +1,6 @@
-"""Table imports through django-import-export: natural keys, all-or-nothing, permissions,
-encodings, sanitising, the admin's preview and confirm steps, and concurrent imports."""
+"""Table imports, named by the resource that exports the table: natural keys,
+all-or-nothing, permissions, encodings, sanitising, the admin's preview and confirm steps,
+exports, and concurrent imports."""
 
 from __future__ import annotations
 
@@ -10,27 +11,29 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
-from import_export.resources import ModelResource
 
 from editorial.models import Article, Indicator, Metric, Organisation, Subscriber
 from editorial.services.errors import ImportRefused, PermissionRefused
+from editorial.tables import service
 from editorial.tables.resources import (
     ArticleResource,
     IndicatorResource,
     MetricResource,
     SubscriberResource,
-    TableImportRefused,
-    import_table,
-    problems_csv,
-    read_table,
 )
+from editorial.tables.service import TableImportRefused, problems_csv
 from editorial.workflow import ArticleState, IssueState
 from tests.factories import ArticleFactory, IndicatorFactory, IssueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def import_table(*, resource_class, **kwargs):
+    """The bulk import service, for the table ``resource_class`` exports."""
+    return service.import_table(table=resource_class._meta.model._meta.model_name, **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -408,8 +411,6 @@ def _in_thread(target, results, key):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_imports_into_the_same_table_at_once_both_succeed(monkeypatch):
-    from editorial.tables import service
-
     # Widen the race: both files are planned (both see the shared row as new) before
     # either is written.
     both_planned = threading.Barrier(2, timeout=10)
@@ -440,54 +441,3 @@ def test_two_imports_into_the_same_table_at_once_both_succeed(monkeypatch):
     assert not any(isinstance(r, Exception) for r in results.values()), results
     assert Indicator.objects.count() == 41
     assert sorted((r.new, r.skipped) for r in results.values()) == [(20, 1), (21, 0)]
-
-
-class PausingIndicatorResource(IndicatorResource):
-    """Holds its transaction open after inserting, until the other writer has inserted."""
-
-    inserted = threading.Event()
-    proceed = threading.Event()
-
-    def after_import(self, dataset, result, **kwargs):
-        type(self).inserted.set()
-        type(self).proceed.wait(10)
-        return super().after_import(dataset, result, **kwargs)
-
-
-class LibraryResetIndicatorResource(PausingIndicatorResource):
-    def after_import(self, dataset, result, **kwargs):
-        type(self).inserted.set()
-        type(self).proceed.wait(10)
-        return ModelResource.after_import(self, dataset, result, **kwargs)
-
-
-def _import_while_another_writer_inserts(resource_class) -> None:
-    resource_class.inserted = threading.Event()
-    resource_class.proceed = threading.Event()
-    results: dict = {}
-    rows = read_table(data=table([["name"]] + [[f"导入{n}"] for n in range(3)]))
-    thread = _in_thread(lambda: resource_class().import_data(rows), results, "import")
-    assert resource_class.inserted.wait(10)
-    with transaction.atomic():
-        for n in range(3):  # ids drawn after the import's, still uncommitted
-            IndicatorFactory(name=f"手工{n}", slug=f"manual-{n}")
-        resource_class.proceed.set()
-        thread.join(30)
-        assert not results["import"].has_errors()
-        for n in range(3, 6):
-            IndicatorFactory(name=f"手工{n}", slug=f"manual-{n}")
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_an_import_does_not_rewind_the_id_sequence_under_another_writer():
-    _import_while_another_writer_inserts(PausingIndicatorResource)
-    assert Indicator.objects.count() == 9
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_the_library_sequence_reset_is_what_breaks_a_concurrent_writer():
-    # The control for the test above: django-import-export 4.4.3's own after_import.
-    with pytest.raises(IntegrityError):
-        _import_while_another_writer_inserts(LibraryResetIndicatorResource)

@@ -299,7 +299,7 @@ def test_a_stored_parse_is_read_back_only_when_we_signed_it(bulletin, editor, tm
 
     from django.core.files.storage import default_storage
 
-    from editorial.services import importing
+    from editorial.services import import_previews
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     job = ImportJob.objects.create(
@@ -308,12 +308,12 @@ def test_a_stored_parse_is_read_back_only_when_we_signed_it(bulletin, editor, tm
     )
     key = "k" * 64
     parsed = {"sections": ["产业环境", "运营竞争"]}
-    name = importing._store_parse(job, key, parsed)
+    name = import_previews._store_parse(job, key, parsed)
     job.report = {"parsed_file": name, "parse_key": key}
-    assert importing._stored_parse(job, key) == parsed
+    assert import_previews._stored_parse(job, key) == parsed
     # Someone with write access to the storage replaces the file with their own pickle.
     marker = tmp_path / "pwned"
     default_storage.delete(name)
     default_storage.save(name, ContentFile(pickle.dumps(_Planted(str(marker)))))
-    assert importing._stored_parse(job, key) is None
+    assert import_previews._stored_parse(job, key) is None
     assert not marker.exists()

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from editorial import links
 from editorial.models import (
     AccessLogEntry,
     Organisation,
@@ -23,7 +24,7 @@ from editorial.models import (
     SubscriberSignIn,
     Subscription,
 )
-from editorial.services import delivery, retention, signing_in
+from editorial.services import retention, signing_in
 from editorial.services.access import SESSION_SUBSCRIBER_KEY
 from tests.integration.test_public_pages import text_of
 from tests.integration.test_subscriber_access_matrix import (
@@ -235,7 +236,7 @@ def test_sign_out(client, site, django_capture_on_commit_callbacks):
 
 def test_the_subscription_page_link_of_an_email_signs_in(client, site):
     subscriber = site.people[0]
-    page_url = urlsplit(delivery.page_url(subscriber)).path
+    page_url = urlsplit(links.page_url(subscriber)).path
     assert client.get(page_url).status_code == 200
     assert client.session[SESSION_SUBSCRIBER_KEY] == subscriber.pk
     assert SubscriberSignIn.objects.get().method == "delivery_link"
@@ -246,7 +247,7 @@ def test_the_subscription_page_link_of_an_email_signs_in(client, site):
     subscription = subscriber.subscriptions.get()
     subscription.starts_on = datetime.date(2020, 1, 1)  # the issue falls in its period
     subscription.save()
-    download = urlsplit(delivery.download_url(subscription=subscription, issue=site.issue, kind="pdf")).path
+    download = urlsplit(links.download_url(subscription=subscription, issue=site.issue, kind="pdf")).path
     assert client.get(download).status_code == 200
     assert AccessLogEntry.objects.filter(resource="e-mail link:pdf", subscriber=subscriber).exists()
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from editorial import workflow
 from editorial.models import Article, Issue, Metric, ReviewEvent
+from editorial.selectors import readiness
 from editorial.services import publishing, reviewing
 from editorial.services.errors import ServiceError
 from editorial.services.issues import take_issue_action
@@ -184,7 +185,7 @@ def test_readiness_gates_block_approval_and_say_why():
     )
     issue.import_warnings.create(line=3, code="unsure-subheading", message="?")
     issue.bulletin.sections.filter(position=5).update(required=True)
-    blockers = reviewing.issue_blockers(issue)
+    blockers = readiness.issue_blockers(issue)
     assert len(blockers) == 4
     with pytest.raises(ServiceError) as refused:
         take_issue_action(issue=issue, action="approve", user=reviewer)
@@ -231,4 +232,4 @@ def test_editor_clears_the_gates_from_the_admin(client):
     warning.refresh_from_db()
     assert metric.status == Metric.Status.CONFIRMED and metric.indicator.confirmed
     assert warning.resolved and warning.resolved_by == editor
-    assert reviewing.issue_blockers(issue) == []
+    assert readiness.issue_blockers(issue) == []

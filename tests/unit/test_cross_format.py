@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from editorial.parsing.docx_reader import parse_docx
+from editorial.parsing.docx import parse_docx
 from editorial.parsing.text import parse_bulletin_bytes
 from tests.docx_builder import build_docx, tree_outline
 

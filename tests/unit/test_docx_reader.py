@@ -17,7 +17,7 @@ from docx.shared import Pt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from editorial.parsing.docx_reader import Role, parse_docx, section_key, style_role
+from editorial.parsing.docx import Role, parse_docx, section_key, style_role
 from editorial.parsing.normalise import clean_title
 from editorial.parsing.tree import (
     BulletinParseError,

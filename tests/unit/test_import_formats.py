@@ -10,6 +10,7 @@ import pytest
 import tablib
 from django.utils import translation
 
+from editorial.tables.cells import parse_date, parse_decimal
 from editorial.tables.formats import (
     CSVImportFormat,
     ExcelCSVExportFormat,
@@ -17,7 +18,6 @@ from editorial.tables.formats import (
     XLSXImportFormat,
 )
 from editorial.tables.reading import ImportFileRefused, decode_csv_bytes, read_csv_table
-from editorial.tables.resources import parse_date, parse_decimal
 from editorial.tables.writing import csv_cell, escape_formula, stream_csv, write_xlsx
 
 

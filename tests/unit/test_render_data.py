@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from editorial.typesetting.blocks import blocks_text, html_to_blocks
 from editorial.typesetting.render_data import (
-    blocks_text,
     content_hash,
     data_uri,
     data_uri_bytes,
-    html_to_blocks,
     issue_number_label,
     labels_for,
 )
@@ -177,7 +176,8 @@ def test_charts_get_stable_ids_so_the_same_series_hashes_the_same():
 
 
 def test_issue_numbering_replaces_the_number_a_caption_brings_and_skips_bare_captions():
-    from editorial.typesetting.render_data import LABELS, caption_text, figure_block, number_figures
+    from editorial.typesetting.blocks import caption_text, figure_block
+    from editorial.typesetting.render_data import LABELS, number_figures
 
     assert caption_text("图1 区域分布") == "区域分布"
     assert caption_text("图 2-1：5G基站数量") == "5G基站数量"

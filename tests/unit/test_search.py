@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from editorial import search
+from editorial.sanitising import html_to_text
 from editorial.search import (
-    html_text,
     parse_query,
     snippet,
     tokens,
@@ -58,9 +58,9 @@ def test_tsvector_literal_quotes_and_limits():
 
 
 def test_body_html_blocks_break_phrases():
-    text = html_text("<p>数据</p><p>中心</p>", separator=search.BLOCK_BREAK)
+    text = html_to_text("<p>数据</p><p>中心</p>", separator=search.BLOCK_BREAK)
     assert "据中" not in lexemes(text)
-    assert html_text("<p>A&amp;B</p>") .strip() == "A&B"
+    assert html_to_text("<p>A&amp;B</p>") .strip() == "A&B"
 
 
 @pytest.mark.parametrize(

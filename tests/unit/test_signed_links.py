@@ -12,9 +12,11 @@ import pytest
 from django.core import signing
 from django.utils import timezone
 
+from editorial import links
+from editorial.links import LinkRefused
+from editorial.mail import transport
 from editorial.models import Organisation, Subscriber, Subscription
 from editorial.services import delivery
-from editorial.services.delivery import LinkRefused
 from editorial.workflow import IssueState
 from tests.factories import IssueFactory
 
@@ -51,23 +53,23 @@ def refusal(call) -> str:
 
 
 def test_download_link_grants_its_issue_and_kind(subscription, public_issue):
-    token = delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
-    grant = delivery.download_from_token(token)
+    token = links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+    grant = links.download_from_token(token)
     assert (grant.subscription, grant.issue, grant.kind) == (subscription, public_issue, "pdf")
 
 
 def test_download_link_expires_after_the_configured_days(subscription, public_issue, settings):
     def make():
-        return delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+        return links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
 
-    assert delivery.download_from_token(signed_days_ago(29, make)).issue == public_issue
-    assert refusal(lambda: delivery.download_from_token(signed_days_ago(31, make))) == "expired"
+    assert links.download_from_token(signed_days_ago(29, make)).issue == public_issue
+    assert refusal(lambda: links.download_from_token(signed_days_ago(31, make))) == "expired"
     settings.SUBSCRIBER_LINK_MAX_AGE_DAYS = 2
-    assert refusal(lambda: delivery.download_from_token(signed_days_ago(3, make))) == "expired"
+    assert refusal(lambda: links.download_from_token(signed_days_ago(3, make))) == "expired"
 
 
 def test_tampered_download_link_is_refused(subscription, public_issue, bulletin):
-    token = delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+    token = links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
     rest = token.partition(":")[2]
     # Pointing the token at another issue without the key breaks the signature.
     other = IssueFactory(bulletin=bulletin, state=IssueState.PUBLISHED, published_at=timezone.now())
@@ -80,68 +82,68 @@ def test_tampered_download_link_is_refused(subscription, public_issue, bulletin)
         token + "x",
         "garbage",
     ):
-        assert refusal(lambda f=forged: delivery.download_from_token(f)) == "invalid"
+        assert refusal(lambda f=forged: links.download_from_token(f)) == "invalid"
 
 
 def test_a_token_of_one_purpose_is_useless_for_another(subscription, public_issue):
-    page_token = delivery.make_page_token(subscription.subscriber)
-    unsubscribe_token = delivery.make_unsubscribe_token(subscription)
-    assert refusal(lambda: delivery.download_from_token(page_token)) == "invalid"
-    assert refusal(lambda: delivery.download_from_token(unsubscribe_token)) == "invalid"
-    download = delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
-    assert refusal(lambda: delivery.subscriber_from_page_token(download)) == "invalid"
-    assert refusal(lambda: delivery.subscription_from_unsubscribe_token(download)) == "invalid"
+    page_token = links.make_page_token(subscription.subscriber)
+    unsubscribe_token = links.make_unsubscribe_token(subscription)
+    assert refusal(lambda: links.download_from_token(page_token)) == "invalid"
+    assert refusal(lambda: links.download_from_token(unsubscribe_token)) == "invalid"
+    download = links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+    assert refusal(lambda: links.subscriber_from_page_token(download)) == "invalid"
+    assert refusal(lambda: links.subscription_from_unsubscribe_token(download)) == "invalid"
 
 
 def test_cancelled_or_ended_subscription_revokes_download_links(subscription, public_issue):
-    token = delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+    token = links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
     subscription.cancelled_at = timezone.now()
     subscription.save()
-    assert refusal(lambda: delivery.download_from_token(token)) == "revoked"
+    assert refusal(lambda: links.download_from_token(token)) == "revoked"
 
     subscription.cancelled_at = None
     subscription.starts_on = timezone.localdate() - datetime.timedelta(days=10)
     subscription.ends_on = timezone.localdate() - datetime.timedelta(days=1)
     subscription.save()
-    assert refusal(lambda: delivery.download_from_token(token)) == "revoked"
+    assert refusal(lambda: links.download_from_token(token)) == "revoked"
 
     subscription.ends_on = None
     subscription.save()
-    assert delivery.download_from_token(token).issue == public_issue
+    assert links.download_from_token(token).issue == public_issue
 
 
 def test_deactivated_subscriber_or_organisation_revokes_links(subscription, public_issue):
-    token = delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
-    page = delivery.make_page_token(subscription.subscriber)
+    token = links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+    page = links.make_page_token(subscription.subscriber)
     Subscriber.objects.filter(pk=subscription.subscriber_id).update(active=False)
-    assert refusal(lambda: delivery.download_from_token(token)) == "revoked"
-    assert refusal(lambda: delivery.subscriber_from_page_token(page)) == "revoked"
+    assert refusal(lambda: links.download_from_token(token)) == "revoked"
+    assert refusal(lambda: links.subscriber_from_page_token(page)) == "revoked"
 
     Subscriber.objects.filter(pk=subscription.subscriber_id).update(active=True)
     Organisation.objects.filter(pk=subscription.subscriber.organisation_id).update(active=False)
-    assert refusal(lambda: delivery.download_from_token(token)) == "revoked"
-    assert refusal(lambda: delivery.subscriber_from_page_token(page)) == "revoked"
+    assert refusal(lambda: links.download_from_token(token)) == "revoked"
+    assert refusal(lambda: links.subscriber_from_page_token(page)) == "revoked"
 
 
 def test_withdrawn_or_foreign_issue_is_not_downloadable(subscription, public_issue):
-    token = delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+    token = links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
     public_issue.state = IssueState.WITHDRAWN
     public_issue.save()
-    assert refusal(lambda: delivery.download_from_token(token)) == "gone"
+    assert refusal(lambda: links.download_from_token(token)) == "gone"
 
     foreign = IssueFactory(state=IssueState.PUBLISHED, published_at=timezone.now())  # other bulletin
-    token = delivery.make_download_token(subscription=subscription, issue=foreign, kind="pdf")
-    assert refusal(lambda: delivery.download_from_token(token)) == "gone"
+    token = links.make_download_token(subscription=subscription, issue=foreign, kind="pdf")
+    assert refusal(lambda: links.download_from_token(token)) == "gone"
 
 
 def test_subscription_not_started_or_issue_from_before_it_is_not_granted(
     subscription, public_issue, bulletin
 ):
-    token = delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+    token = links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
     Subscription.objects.filter(pk=subscription.pk).update(
         starts_on=timezone.localdate() + datetime.timedelta(days=1)
     )
-    assert refusal(lambda: delivery.download_from_token(token)) == "revoked"  # not started
+    assert refusal(lambda: links.download_from_token(token)) == "revoked"  # not started
 
     Subscription.objects.filter(pk=subscription.pk).update(
         starts_on=timezone.localdate() - datetime.timedelta(days=5)
@@ -150,10 +152,10 @@ def test_subscription_not_started_or_issue_from_before_it_is_not_granted(
         bulletin=bulletin, state=IssueState.PUBLISHED,
         published_at=timezone.now() - datetime.timedelta(days=10),
     )
-    token = delivery.make_download_token(subscription=subscription, issue=older, kind="pdf")
-    assert refusal(lambda: delivery.download_from_token(token)) == "gone"
-    assert delivery.download_from_token(
-        delivery.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
+    token = links.make_download_token(subscription=subscription, issue=older, kind="pdf")
+    assert refusal(lambda: links.download_from_token(token)) == "gone"
+    assert links.download_from_token(
+        links.make_download_token(subscription=subscription, issue=public_issue, kind="pdf")
     ).issue == public_issue
 
 
@@ -162,23 +164,23 @@ def test_subscription_not_started_or_issue_from_before_it_is_not_granted(
 
 def test_page_link_expires_and_dies_with_an_address_change(subscription):
     subscriber = subscription.subscriber
-    assert delivery.subscriber_from_page_token(delivery.make_page_token(subscriber)) == subscriber
-    old = signed_days_ago(31, lambda: delivery.make_page_token(subscriber))
-    assert refusal(lambda: delivery.subscriber_from_page_token(old)) == "expired"
+    assert links.subscriber_from_page_token(links.make_page_token(subscriber)) == subscriber
+    old = signed_days_ago(31, lambda: links.make_page_token(subscriber))
+    assert refusal(lambda: links.subscriber_from_page_token(old)) == "expired"
     # ... but an expired genuine link may ask for a fresh one, for the same person only.
-    assert delivery.subscriber_for_renewal(old) == subscriber
-    assert delivery.subscriber_for_renewal("garbage:token") is None
+    assert links.subscriber_for_renewal(old) == subscriber
+    assert links.subscriber_for_renewal("garbage:token") is None
 
-    token = delivery.make_page_token(subscriber)
+    token = links.make_page_token(subscriber)
     subscriber.email = "successor@example.org"
     subscriber.save()
-    assert refusal(lambda: delivery.subscriber_from_page_token(token)) == "invalid"
+    assert refusal(lambda: links.subscriber_from_page_token(token)) == "invalid"
 
 
 def test_unsubscribe_link_does_not_expire(subscription):
-    token = signed_days_ago(400, lambda: delivery.make_unsubscribe_token(subscription))
-    assert delivery.subscription_from_unsubscribe_token(token) == subscription
-    assert refusal(lambda: delivery.subscription_from_unsubscribe_token(token[:-3])) == "invalid"
+    token = signed_days_ago(400, lambda: links.make_unsubscribe_token(subscription))
+    assert links.subscription_from_unsubscribe_token(token) == subscription
+    assert refusal(lambda: links.subscription_from_unsubscribe_token(token[:-3])) == "invalid"
 
 
 # --- Pure rules ---------------------------------------------------------------------------
@@ -193,16 +195,16 @@ def test_retry_delay_grows_exponentially_and_is_capped():
 
 
 def test_smtp_errors_are_sorted_into_transient_and_permanent():
-    assert delivery.describe_smtp_error(smtplib.SMTPRecipientsRefused(
+    assert transport.describe_smtp_error(smtplib.SMTPRecipientsRefused(
         {"x@example.org": (550, b"5.1.1 no such user")}
     ))[1] is True
-    assert delivery.describe_smtp_error(smtplib.SMTPRecipientsRefused(
+    assert transport.describe_smtp_error(smtplib.SMTPRecipientsRefused(
         {"x@example.org": (450, b"4.2.1 mailbox busy")}
     ))[1] is False
-    assert delivery.describe_smtp_error(smtplib.SMTPDataError(451, b"try later"))[1] is False
-    assert delivery.describe_smtp_error(smtplib.SMTPDataError(554, b"rejected"))[1] is True
-    assert delivery.describe_smtp_error(ConnectionRefusedError(111, "refused"))[1] is False
-    assert delivery.describe_smtp_error(smtplib.SMTPServerDisconnected("gone"))[1] is False
+    assert transport.describe_smtp_error(smtplib.SMTPDataError(451, b"try later"))[1] is False
+    assert transport.describe_smtp_error(smtplib.SMTPDataError(554, b"rejected"))[1] is True
+    assert transport.describe_smtp_error(ConnectionRefusedError(111, "refused"))[1] is False
+    assert transport.describe_smtp_error(smtplib.SMTPServerDisconnected("gone"))[1] is False
 
 
 def test_pacer_spaces_hand_overs_to_the_rate_limit():

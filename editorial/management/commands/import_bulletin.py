@@ -15,8 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
-from editorial.services import importing
+from editorial.models import Bulletin
+from editorial.selectors.imports import section_names
+from editorial.services import importing, upload_parsing
 from editorial.services.errors import ServiceError
+from editorial.services.publishing import publish_back_catalogue_issue
 
 
 class Command(BaseCommand):
@@ -50,7 +53,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
         sections = self._section_names(options)
         try:
-            parsed = importing.parse_upload(data=data, filename=path.name, sections=sections)
+            parsed = upload_parsing.parse_upload(data=data, filename=path.name, sections=sections)
         except ServiceError as exc:
             raise CommandError(str(exc)) from exc
         if options["date"]:
@@ -58,7 +61,8 @@ class Command(BaseCommand):
 
         if options["dry_run"]:
             year = parsed.issue_date.year if parsed.issue_date else None
-            report = importing.dry_run_report(parsed, importing.propose_metrics(parsed, year=year))
+            proposals = upload_parsing.propose_metrics(parsed, year=year)
+            report = upload_parsing.dry_run_report(parsed, proposals)
             if options["json"]:
                 self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
             else:
@@ -81,8 +85,6 @@ class Command(BaseCommand):
                     number=options["number"],
                 )
                 if publisher is not None:
-                    from editorial.services.publishing import publish_back_catalogue_issue
-
                     publish_back_catalogue_issue(issue=issue, user=publisher)
         except ServiceError as exc:
             if exc.code == "duplicate-number" and not options["number"]:
@@ -107,10 +109,8 @@ class Command(BaseCommand):
         if not options["bulletin"]:
             return None
         try:  # a read only; a dry run still works without a database
-            from editorial.models import Bulletin
-
             bulletin = Bulletin.objects.filter(slug=options["bulletin"]).first()
-            return importing.section_names(bulletin) if bulletin else None
+            return section_names(bulletin) if bulletin else None
         except DatabaseError:
             if options["dry_run"]:
                 return None

@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from editorial.models import Bulletin, Metric, Section
-from editorial.services import importing
+from editorial.selectors.imports import section_names
+from editorial.services import importing, upload_parsing
 from editorial.services.publishing import publish_back_catalogue_issue
 from editorial.services.reviewing import set_metric_status
 from editorial.workflow import EDITOR, PUBLISHER, REVIEWER
@@ -85,8 +86,8 @@ class Command(BaseCommand):
     def _sample_issue(self, bulletin: Bulletin, path: Path, number: int, *, editor, publisher):
         if bulletin.issues.filter(number=number).exists():
             return
-        parsed = importing.parse_upload(
-            data=path.read_bytes(), filename=path.name, sections=importing.section_names(bulletin)
+        parsed = upload_parsing.parse_upload(
+            data=path.read_bytes(), filename=path.name, sections=section_names(bulletin)
         )
         issue = importing.import_bulletin(
             parsed=parsed, bulletin=bulletin, user=editor, number=number

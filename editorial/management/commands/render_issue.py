@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from editorial.models import Issue, Rendition
 from editorial.services import rendering
+from editorial.typesetting.errors import RenderError
 
 
 class Command(BaseCommand):
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(f"No issue with id {issue_id}") from exc
         try:
             document = rendering.render_issue_document(issue=issue, kind=kind)
-        except rendering.RenderError as exc:
+        except RenderError as exc:
             raise CommandError(str(exc)) from exc
         write_atomically(output, document.content)
         seconds = time.perf_counter() - started

@@ -1,6 +1,7 @@
 """One short e-mail to one subscriber, in their language: sign-in links, page links.
 
-The issue deliveries have their own exactly-once machinery (services.delivery); these are
+The issue deliveries have their own exactly-once machinery (services.delivery, with
+mail.compose and mail.transport); these are
 single messages a subscriber asked for, sent at once, where a refused send is logged and
 reported to the caller, which undoes what it prepared for the link.
 """

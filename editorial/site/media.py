@@ -20,26 +20,14 @@ from django.core.files.storage import default_storage
 from django.http import Http404
 from django.views.decorators.http import require_safe
 
-from editorial.models import ExportJob, Figure, ImportJob, Rendition
+from editorial.models import ExportJob, Figure
+from editorial.selectors.public import stored_file_owner
 from editorial.services.access import may_read_in_full, reader_for_request
 from editorial.site.file_serving import stored_file_response
-
-
-def _owner(name: str):
-    """The model and row a stored file belongs to, or (None, None)."""
-    for model in (Rendition, ImportJob, ExportJob):
-        row = model.objects.filter(file=name).first()
-        if row is not None:
-            return model, row
-    row = Figure.objects.filter(image=name).select_related("article__issue__bulletin").first()
-    if row is not None:
-        return Figure, row
-    return None, None
+from editorial.workflow import ISSUE_PUBLIC_STATES
 
 
 def _may_read(user, model, row) -> bool:
-    from editorial.workflow import ISSUE_PUBLIC_STATES
-
     if model is Figure and row.article.issue.state in ISSUE_PUBLIC_STATES:
         return True
     if not (user.is_authenticated and user.is_active and user.is_staff):
@@ -53,7 +41,7 @@ def _may_read(user, model, row) -> bool:
 def stored_file(request, name: str):
     if "\x00" in name or name.startswith("/") or ".." in name.split("/"):
         raise Http404
-    model, row = _owner(name)
+    model, row = stored_file_owner(name)
     if model is None or not default_storage.exists(name):
         raise Http404
     if model is Figure and not may_read_in_full(reader_for_request(request), row.article.issue):

@@ -1,14 +1,13 @@
 """The subscriber's page, signed downloads and unsubscribing — no password, signed links.
 
-Thin: every check of a link and every change goes through editorial.services.delivery.
+Thin: every check of a link goes through editorial.links, every change through
+editorial.services.subscriptions.
 Pages speak the subscriber's language, are never cached, and send no Referer to other
 sites (the link's token is in the URL). Opening the page link signs the subscriber in to
 the site too (editorial.services.signing_in), so its issue links open in full.
 """
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 from django import forms
 from django.http import HttpResponse
@@ -18,20 +17,37 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from editorial.models import AccessLogEntry, Metric, Rendition, Subscription
-from editorial.selectors.renditions import current_renditions
-from editorial.services import delivery, signing_in
-from editorial.services.access import Reader, is_subscriber_only, record_access
-from editorial.services.delivery import LinkRefused
-from editorial.services.errors import ServiceError
-from editorial.services.signing_in import SignInRefused
-from editorial.services.subscriptions import (
+from editorial.links import (
+    LinkRefused,
+    download_from_token,
+    download_url,
+    link_max_age,
+    subscriber_for_renewal,
+    subscriber_from_page_token,
+    subscription_from_unsubscribe_token,
+)
+from editorial.models import AccessLogEntry, Subscription
+from editorial.selectors.delivery import metrics_workbook
+from editorial.selectors.metrics import issues_with_confirmed_metrics
+from editorial.selectors.renditions import current_file_kinds, current_renditions
+from editorial.selectors.subscriptions import (
     subscription_formats,
     subscription_issues,
     subscription_period,
     subscription_refusal,
 )
+from editorial.services import signing_in
+from editorial.services.access import Reader, is_subscriber_only, record_access
+from editorial.services.errors import ServiceError
+from editorial.services.signing_in import SignInRefused
+from editorial.services.subscriptions import (
+    cancel_subscription,
+    change_subscription,
+    send_page_link,
+    unsubscribe_by_link,
+)
 from editorial.site.file_serving import stored_file_response
+from editorial.tables.writing import XLSX_MIME
 
 REFUSAL_STATUS = {"invalid": 404, "expired": 410, "revoked": 403, "gone": 404}
 ISSUES_SHOWN = 24
@@ -88,24 +104,16 @@ def _issue_rows(subscription: Subscription) -> list[dict]:
     """The subscription's latest issues, each with fresh signed links to its files."""
     issues = list(subscription_issues(subscription)[:ISSUES_SHOWN])
     ids = [issue.pk for issue in issues]
-    files = defaultdict(set)
-    for issue_id, kind in Rendition.objects.filter(
-        issue_id__in=ids, is_current=True, state=Rendition.State.SUCCEEDED
-    ).exclude(file="").values_list("issue_id", "kind"):
-        files[issue_id].add(kind)
-    with_metrics = set(
-        Metric.objects.filter(issue_id__in=ids, status=Metric.Status.CONFIRMED).values_list(
-            "issue_id", flat=True
-        )
-    )
+    files = current_file_kinds(ids)
+    with_metrics = issues_with_confirmed_metrics(ids)
     rows = []
     for issue in issues:
         links = {}
         for kind in ("pdf", "html"):
             if kind in files[issue.pk]:
-                links[kind] = delivery.download_url(subscription=subscription, issue=issue, kind=kind)
+                links[kind] = download_url(subscription=subscription, issue=issue, kind=kind)
         if issue.pk in with_metrics:
-            links["metrics"] = delivery.download_url(
+            links["metrics"] = download_url(
                 subscription=subscription, issue=issue, kind="metrics"
             )
         rows.append({"issue": issue, "links": links, "web": issue.get_absolute_url()})
@@ -115,7 +123,7 @@ def _issue_rows(subscription: Subscription) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def subscriber_page(request, token: str):
     try:
-        subscriber = delivery.subscriber_from_page_token(token)
+        subscriber = subscriber_from_page_token(token)
     except LinkRefused as error:
         return _refused(request, error, token=token)
     # The page link was mailed to this subscriber: opening it signs them in to the site
@@ -140,12 +148,12 @@ def subscriber_page(request, token: str):
             )
             try:
                 if request.POST.get("action") == "unsubscribe":
-                    delivery.cancel_subscription(subscription=subscription, page_token=token)
+                    cancel_subscription(subscription=subscription, page_token=token)
                     return redirect(f"{request.path}?done=unsubscribed")
                 form = SubscriptionChoicesForm(subscription, request.POST)
                 forms_by_id[subscription.pk] = form
                 if form.is_valid():
-                    delivery.change_subscription(
+                    change_subscription(
                         subscription=subscription,
                         formats=form.cleaned_data["formats"],
                         section_ids=[s.pk for s in form.cleaned_data["sections"]],
@@ -175,7 +183,7 @@ def subscriber_page(request, token: str):
                 "subscriber": subscriber,
                 "entries": entries,
                 "done": request.GET.get("done", ""),
-                "link_days": delivery.link_max_age().days,
+                "link_days": link_max_age().days,
                 "sign_in_refusal": sign_in_refusal,
             },
             status=400 if errors or any(e["form"].errors for e in entries) else 200,
@@ -185,10 +193,10 @@ def subscriber_page(request, token: str):
 
 def download(request, token: str):
     try:
-        grant = delivery.download_from_token(token)
+        grant = download_from_token(token)
     except LinkRefused as error:
         return _refused(request, error, token=token)
-    issue, stem = grant.issue, delivery.issue_file_stem(grant.issue)
+    issue, stem = grant.issue, grant.issue.file_stem
     if is_subscriber_only(issue):
         subscriber = grant.subscription.subscriber
         record_access(
@@ -198,8 +206,8 @@ def download(request, token: str):
         )
     if grant.kind == "metrics":
         with translation.override(grant.subscription.subscriber.language):
-            workbook = delivery.metrics_workbook(issue=issue, subscription=grant.subscription)
-        response = HttpResponse(workbook, content_type=delivery.XLSX_MIME)
+            workbook = metrics_workbook(issue=issue, subscription=grant.subscription)
+        response = HttpResponse(workbook, content_type=XLSX_MIME)
         response["Content-Disposition"] = f'attachment; filename="{stem}-metrics.xlsx"'
         return _private(response)
     rendition = current_renditions(issue).get(grant.kind)
@@ -232,9 +240,9 @@ def download(request, token: str):
 def unsubscribe(request, token: str):
     try:
         if request.method == "POST":
-            subscription = delivery.unsubscribe_by_link(token=token)
+            subscription = unsubscribe_by_link(token=token)
         else:
-            subscription = delivery.subscription_from_unsubscribe_token(token)
+            subscription = subscription_from_unsubscribe_token(token)
     except LinkRefused as error:
         return _refused(request, error, token=token)
     subscriber = subscription.subscriber
@@ -254,8 +262,8 @@ def unsubscribe(request, token: str):
 @require_POST
 def renew_link(request, token: str):
     """Mail a fresh page link to whoever an expired link was sent to — never elsewhere."""
-    subscriber = delivery.subscriber_for_renewal(token)
+    subscriber = subscriber_for_renewal(token)
     if subscriber is not None:
-        delivery.send_page_link(subscriber=subscriber)
+        send_page_link(subscriber=subscriber)
     # The same answer whatever happened: the page tells nobody who subscribes.
     return _private(render(request, "subscriber/renewed.html"))

@@ -6,6 +6,8 @@ are personal (they carry a CSRF token), so they are never cached.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.conf import settings
 from django.shortcuts import redirect, render
@@ -39,8 +41,6 @@ def _private(response):
 def _referring_path(request) -> str:
     """The page of this site the reader came from (the header's link carries no "next",
     so that every page links to the same sign-in page)."""
-    from urllib.parse import urlsplit
-
     referer = urlsplit(request.META.get("HTTP_REFERER", ""))
     if referer.netloc != request.get_host() or referer.path.startswith("/subscriber/"):
         return ""

@@ -11,8 +11,11 @@ temporary file, never built whole in memory. The subscriber list is for staff wi
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -20,13 +23,16 @@ from django.views.decorators.http import require_safe
 
 from editorial.models import Indicator
 from editorial.selectors import public as selectors
+from editorial.selectors.metrics import all_public_metrics, indicator_metrics, issue_metrics
 from editorial.services import exporting
 from editorial.services.access import full_text_issue_q, reader_for_request
 from editorial.site.file_serving import stored_file_response
+from editorial.site.gating import refuse_unless_full
+from editorial.site.issues import rendition_download
 from editorial.tables.resources import SubscriberResource
+from editorial.tables.writing import XLSX_MIME
 
 CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _csv_response(chunks, filename: str) -> StreamingHttpResponse:
@@ -43,20 +49,23 @@ def _file_response(file, filename: str, content_type: str) -> FileResponse:
     return response
 
 
+def _try_again_later(message: str, *, status: int, seconds: int) -> HttpResponse:
+    """A plain-text refusal that says when to come back (429 throttled, 503 not ready)."""
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def _rate_limited(view):
     """Generated downloads cost the server; anonymous addresses get a budget a minute."""
-    from functools import wraps
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not exporting.download_allowed(request):
-            response = HttpResponse(
+            return _try_again_later(
                 _("Too many downloads from your address; try again in a minute."),
-                status=429,
-                content_type="text/plain; charset=utf-8",
+                status=429, seconds=60,
             )
-            response["Retry-After"] = "60"
-            return response
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -67,8 +76,6 @@ def _public_issue(bulletin_slug: str, number: int):
 
 
 def _refused(request, issue, resource: str):
-    from editorial.site.views import refuse_unless_full
-
     return refuse_unless_full(request, issue, resource=resource)
 
 
@@ -84,7 +91,7 @@ def issue_metrics_csv(request, bulletin_slug: str, number: int):
     if (refused := _refused(request, issue, "metrics.csv")) is not None:
         return refused
     return _csv_response(
-        exporting.stream_metrics_csv(exporting.issue_metrics(issue)),
+        exporting.stream_metrics_csv(issue_metrics(issue)),
         f"{exporting.export_basename(issue)}-metrics.csv",
     )
 
@@ -96,8 +103,8 @@ def issue_metrics_xlsx(request, bulletin_slug: str, number: int):
     if (refused := _refused(request, issue, "metrics.xlsx")) is not None:
         return refused
     base = exporting.export_basename(issue)
-    spool = exporting.metrics_xlsx_file(exporting.issue_metrics(issue), sheet_title=base)
-    return _file_response(spool, f"{base}-metrics.xlsx", XLSX_TYPE)
+    spool = exporting.metrics_xlsx_file(issue_metrics(issue), sheet_title=base)
+    return _file_response(spool, f"{base}-metrics.xlsx", XLSX_MIME)
 
 
 @require_safe
@@ -116,8 +123,6 @@ def issue_articles_json(request, bulletin_slug: str, number: int):
 @require_safe
 def issue_rendition(request, bulletin_slug: str, number: int, kind: str):
     # The same file, rules and headers as the public download link.
-    from editorial.site.views import rendition_download
-
     return rendition_download(request, bulletin_slug, number, kind)
 
 
@@ -126,20 +131,15 @@ def issue_rendition(request, bulletin_slug: str, number: int, kind: str):
 def issue_bundle(request, bulletin_slug: str, number: int):
     """The bundle as built once for the issue's current version (by a worker); while it
     is being built the answer is 503 with Retry-After."""
-    from django.core.files.storage import default_storage
-
     issue = _public_issue(bulletin_slug, number)
     if (refused := _refused(request, issue, "bundle.zip")) is not None:
         return refused
     name = exporting.request_issue_bundle(issue)
     if name is None:
-        response = HttpResponse(
+        return _try_again_later(
             _("The download is being prepared; try again in a few seconds."),
-            status=503,
-            content_type="text/plain; charset=utf-8",
+            status=503, seconds=5,
         )
-        response["Retry-After"] = "5"
-        return response
     return stored_file_response(
         request,
         name,
@@ -160,7 +160,7 @@ def _public_indicator(request, indicator_slug: str) -> Indicator:
 def indicator_series_csv(request, indicator_slug: str):
     indicator = _public_indicator(request, indicator_slug)
     return _csv_response(
-        exporting.stream_metrics_csv(_readable(request, exporting.indicator_series(indicator))),
+        exporting.stream_metrics_csv(_readable(request, indicator_metrics(indicator))),
         f"{indicator.slug}-series.csv",
     )
 
@@ -170,16 +170,16 @@ def indicator_series_csv(request, indicator_slug: str):
 def indicator_series_xlsx(request, indicator_slug: str):
     indicator = _public_indicator(request, indicator_slug)
     spool = exporting.metrics_xlsx_file(
-        _readable(request, exporting.indicator_series(indicator)), sheet_title=indicator.name
+        _readable(request, indicator_metrics(indicator)), sheet_title=indicator.name
     )
-    return _file_response(spool, f"{indicator.slug}-series.xlsx", XLSX_TYPE)
+    return _file_response(spool, f"{indicator.slug}-series.xlsx", XLSX_MIME)
 
 
 @require_safe
 @_rate_limited
 def all_metrics_csv(request):
     return _csv_response(
-        exporting.stream_metrics_csv(_readable(request, exporting.all_public_metrics())),
+        exporting.stream_metrics_csv(_readable(request, all_public_metrics())),
         "metrics.csv",
     )
 
@@ -187,8 +187,8 @@ def all_metrics_csv(request):
 @require_safe
 @_rate_limited
 def all_metrics_xlsx(request):
-    spool = exporting.metrics_xlsx_file(_readable(request, exporting.all_public_metrics()))
-    return _file_response(spool, "metrics.xlsx", XLSX_TYPE)
+    spool = exporting.metrics_xlsx_file(_readable(request, all_public_metrics()))
+    return _file_response(spool, "metrics.xlsx", XLSX_MIME)
 
 
 @require_safe
