@@ -9,6 +9,10 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+# Bytecode for the project's own modules, made once here: the containers write none
+# (PYTHONDONTWRITEBYTECODE, a read-only image), and without it every process start
+# (each worker, each render_issue) would compile them from source again.
+RUN python -m compileall -q bulletin editorial
 RUN DEBUG=1 python manage.py compilemessages --ignore=.venv >/dev/null
 # Hashed, compressed static files in the image, so every web container serves the same
 # (the key only lets the settings load for this one command).

@@ -42,6 +42,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
@@ -51,6 +52,7 @@ from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.safestring import mark_safe
 
 from editorial.models import (
     Article,
@@ -324,6 +326,32 @@ def _response_from(entry) -> HttpResponse:
         response[name] = value
     response["X-Page-Cache"] = "hit"
     return response
+
+
+def cached_fragment(name: str, parts, render: Callable[[], str]) -> str:
+    """An HTML fragment of a public page from the cache, made by ``render`` when missing.
+
+    ``parts`` holds everything the fragment shows that can change (rows with their
+    ``updated_at``, names, the language), so a change makes a new key and nothing needs
+    purging; old fragments expire. This is what keeps a page that bypasses the page
+    cache (a signed-in reader, an unknown parameter) cheap as issues grow. Without the
+    cache, or with Redis unreachable, the fragment is rendered.
+    """
+    if not page_cache_enabled():
+        return render()
+    key = f"fragment:{name}:" + hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+    try:
+        html = cache.get(key)
+    except Exception:
+        logger.warning("Page cache unreachable; fragment %s rendered", name)
+        return render()
+    if html is None:
+        html = render()
+        try:
+            cache.set(key, str(html), page_cache_timeout())
+        except Exception:
+            logger.warning("Page cache unreachable; fragment %s not stored", name)
+    return mark_safe(html)  # nosec B308 B703: our own template's output, escaped when made
 
 
 # --- What else public pages show ------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -14,7 +16,7 @@ from editorial.models import Issue, Rendition
 from editorial.selectors import public as selectors
 from editorial.selectors.renditions import current_renditions
 from editorial.services.access import ANONYMOUS, Reader, reader_for_request
-from editorial.services.caching import cached_public_page
+from editorial.services.caching import cached_fragment, cached_public_page
 from editorial.site.gating import refuse_unless_full, subscribe_gate
 from editorial.site.responses import paginate, sandboxed_file_response
 
@@ -120,8 +122,29 @@ def issue_context(
             [] if preview_token or gate else _issue_exports(issue, has_figures=bool(key_figures))
         ),
         "preview_token": preview_token,
+        "toc_html": _table_of_contents_html(issue, toc, preview_token=preview_token),
         "canonical_url": absolute_url(issue.get_absolute_url()),
     }
+
+
+def _table_of_contents_html(issue: Issue, toc, *, preview_token: str | None) -> str:
+    """The issue's list of articles, the bulk of its page, rendered once per change.
+
+    Every reader sees the same list (gated issues show their titles and summaries too),
+    so it is kept as a fragment keyed by what it shows; a preview is rendered afresh.
+    """
+
+    def render() -> str:
+        context = {"toc": toc, "issue": issue, "preview_token": preview_token}
+        return render_to_string("editorial/_issue_toc.html", context)
+
+    if preview_token:
+        return render()
+    shown = (
+        issue.pk, issue.number, issue.bulletin.slug, get_language(),
+        [(s.pk, s.slug, s.name, [(a.pk, a.updated_at) for a in articles]) for s, articles in toc],
+    )
+    return cached_fragment("issue-toc", shown, render)
 
 
 @require_safe

@@ -3,6 +3,7 @@ corrected or withdrawn — and not flushed by the day's draft edits."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import uuid
 
@@ -180,3 +181,45 @@ def test_pages_cached_in_redis_and_invalidated(client, settings, tmp_path, monke
     from django.core.cache import cache as redis_cache
 
     redis_cache.clear()
+
+
+# --- The issue's list of articles, kept as a fragment -------------------------------------------
+
+
+def test_a_page_the_cache_does_not_store_reuses_the_list_of_articles(client, cached_site, monkeypatch):
+    url = cached_site.issue.get_absolute_url() + "?from=newsletter"  # never stored whole
+    renders = []
+    original = caching.cached_fragment
+
+    def counting(name, parts, render):
+        return original(name, parts, lambda: renders.append(name) or render())
+
+    monkeypatch.setattr("editorial.site.issues.cached_fragment", counting)
+    first = client.get(url)
+    second = client.get(url)
+    assert "X-Page-Cache" not in second
+    assert renders == ["issue-toc"], "the second page took the list from the cache"
+    assert cached_site.articles[0].title in second.content.decode()
+    assert first.content == second.content
+
+
+def test_a_changed_title_is_in_the_list_at_once(client, cached_site):
+    url = cached_site.issue.get_absolute_url() + "?from=newsletter"
+    assert cached_site.articles[0].title in client.get(url).content.decode()
+    # A correction's edit, as the correction service writes it (updated_at moves on).
+    Article.objects.filter(pk=cached_site.articles[0].pk).update(
+        title="更正后的标题", updated_at=cached_site.articles[0].updated_at + datetime.timedelta(seconds=1)
+    )
+    page = client.get(url).content.decode()
+    assert "更正后的标题" in page and cached_site.articles[0].title not in page
+
+
+def test_an_unreachable_cache_still_gives_the_list(client, cached_site, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(caching.cache, "get", unreachable)
+    monkeypatch.setattr(caching.cache, "get_many", unreachable)
+    response = client.get(cached_site.issue.get_absolute_url())
+    assert response.status_code == 200
+    assert cached_site.articles[0].title in response.content.decode()
