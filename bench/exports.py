@@ -268,11 +268,11 @@ def measure(variant: str, *, trace: bool) -> dict:
     from import_export.formats import base_formats
 
     from editorial.selectors.metrics import all_public_metrics
-    from editorial.services import exporting
+    from editorial.tables import metric_files
     from editorial.tables.resources import MetricResource
 
     # Warm up imports, URL resolvers and the connection outside the measurement.
-    list(exporting.stream_metrics_csv(all_public_metrics()[:10]))
+    list(metric_files.stream_metrics_csv(all_public_metrics()[:10]))
     MetricResource().export(queryset=all_public_metrics()[:10])
     gc.collect()
     rss_before = _current_rss()
@@ -280,10 +280,10 @@ def measure(variant: str, *, trace: bool) -> dict:
         tracemalloc.start()
     started = time.perf_counter()
     if variant == "streaming-csv":
-        size = sum(len(chunk) for chunk in exporting.stream_metrics_csv(all_public_metrics()))
+        size = sum(len(chunk) for chunk in metric_files.stream_metrics_csv(all_public_metrics()))
     elif variant == "writeonly-xlsx":
         with tempfile.TemporaryFile() as spool:
-            exporting.write_metrics_xlsx(spool, all_public_metrics())
+            metric_files.write_metrics_xlsx(spool, all_public_metrics())
             size = spool.tell()
     elif variant == "library-csv":
         dataset = MetricResource().export(queryset=all_public_metrics())

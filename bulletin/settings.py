@@ -386,7 +386,7 @@ DELIVERY_SWEEP_WINDOW_HOURS = env_int("DELIVERY_SWEEP_WINDOW_HOURS", 72)
 # A PDF-attachment delivery waits this long for the PDF rendition, then sends a link instead.
 DELIVERY_ATTACHMENT_WAIT_SECONDS = env_int("DELIVERY_ATTACHMENT_WAIT_SECONDS", 3600)
 
-# --- Subscriber access (editorial.services.access) -------------------------------------
+# --- Subscriber access (editorial.selectors.access) -------------------------------------
 # A one-time sign-in link works for this many minutes, once.
 SUBSCRIBER_SIGN_IN_LINK_MINUTES = env_int("SUBSCRIBER_SIGN_IN_LINK_MINUTES", 15)
 # A subscriber's site session lasts this many days.

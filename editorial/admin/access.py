@@ -1,7 +1,7 @@
 """Who read what beyond the public: the access log and subscribers' sign-ins (read-only).
 
 Both name subscribers, so they are for those who may see subscribers' addresses; rows
-are written by editorial.services.access / signing_in only and deleted by the retention
+are written by editorial.selectors.access / signing_in only and deleted by the retention
 sweep (editorial.services.retention).
 """
 

@@ -2,7 +2,7 @@
 
 A token is looked up by its SHA-256 digest on every request (one indexed query), so a
 revoked token, or one of an organisation that was deactivated, stops working on the next
-request. What the token may read is decided per request by editorial.services.access.
+request. What the token may read is decided per request by editorial.selectors.access.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from editorial.models import ApiToken
-from editorial.services.access import Reader, reader_for_token
+from editorial.selectors.access import Reader, reader_for_token
 from editorial.services.api_tokens import TOKEN_PREFIX, token_digest
 
 # ``last_used_at`` is written at most this often per token: one UPDATE a minute, not one

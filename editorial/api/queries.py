@@ -16,7 +16,7 @@ from django.http import Http404
 
 from editorial.models import Article, Figure, Indicator, Issue, Metric, Section
 from editorial.selectors import public as selectors
-from editorial.services.access import Reader, full_text_issue_q
+from editorial.selectors.access import Reader, full_text_issue_q
 
 # Article columns a metric or a list never needs.
 _HEAVY_ARTICLE = ("body", *selectors.HEAVY_ARTICLE_FIELDS)

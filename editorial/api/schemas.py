@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from editorial.links import absolute_url
-from editorial.services.access import issue_access_level
+from editorial.selectors.access import issue_access_level
 from editorial.tables.writing import plain_decimal
 from editorial.typesetting.blocks import blocks_text, html_to_blocks
 

@@ -22,7 +22,8 @@ from editorial.api.auth import TokenAuth
 from editorial.api.conditional import conditional
 from editorial.api.throttling import TokenRateThrottle
 from editorial.models import AccessLogEntry
-from editorial.services.access import Reader, record_access
+from editorial.selectors.access import Reader
+from editorial.services.access_log import record_access
 
 API_VERSION = "1"
 RESOURCE_CHARS = 200

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from editorial.models import Delivery, Issue, Subscription
 from editorial.selectors.metrics import issue_metrics
-from editorial.services import exporting
+from editorial.tables import metric_files
 
 State = Delivery.State
 Kind = Delivery.Kind
@@ -91,13 +91,13 @@ def delivery_report(*, issue: Issue) -> dict:
 
 
 def metrics_workbook(*, issue: Issue, subscription: Subscription | None = None) -> bytes:
-    """The issue's confirmed key figures as an XLSX workbook (editorial.services.exporting),
+    """The issue's confirmed key figures as an XLSX workbook (editorial.tables.metric_files),
     only those of the subscribed sections when some are chosen. Headers are in the
     active language."""
     metrics = issue_metrics(issue)
     chosen = set(subscription.sections.values_list("pk", flat=True)) if subscription else set()
     if chosen:
         metrics = metrics.filter(article__section_id__in=chosen)
-    spool = exporting.metrics_xlsx_file(metrics, sheet_title=_("Key figures"))
+    spool = metric_files.metrics_xlsx_file(metrics, sheet_title=_("Key figures"))
     with spool:
         return spool.read()

@@ -6,7 +6,7 @@ in ``ISSUE_PUBLIC_STATES`` (published, with ``published_at`` set); its articles,
 metrics and renditions are public with it and never otherwise.
 
 How much of a published issue a reader gets (subscriber-only issues) is decided by
-editorial.services.access; the selectors that list full text or data take the ``reader``
+editorial.selectors.access; the selectors that list full text or data take the ``reader``
 and ask it.
 """
 
@@ -34,14 +34,14 @@ from editorial.models import (
     SectionSlugRedirect,
 )
 from editorial.search import ParsedQuery, filter_articles, uses_index
-from editorial.selectors.public_search import pg_count, pg_page_ids
-from editorial.selectors.renditions import current_rendition_files
-from editorial.services.access import (
+from editorial.selectors.access import (
     ANONYMOUS,
     Reader,
     full_text_bulletin_ids,
     full_text_issue_q,
 )
+from editorial.selectors.public_search import pg_count, pg_page_ids
+from editorial.selectors.renditions import current_rendition_files
 from editorial.workflow import ISSUE_PUBLIC_STATES
 
 # Columns a listing never needs: the search vectors are large, the body is read only on

@@ -53,7 +53,7 @@ def _pg_where(
     """The WHERE of a tier. ``full_text``: the tier matches more than titles, so only
     issues the reader may read in full count (``filters["full_text"]``: None for a reader
     who reads everything, else the ids of bulletins public by default and subscribed;
-    the rule of editorial.services.access.full_text_issue_q)."""
+    the rule of editorial.selectors.access.full_text_issue_q)."""
     clauses = ["i.state = ANY(%s)", "i.published_at IS NOT NULL", match]
     params: list = [list(states), tsquery]
     for name, clause in _PG_FILTERS.items():

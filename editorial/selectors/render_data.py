@@ -7,7 +7,7 @@ the figures numbered per issue. A handful of queries whatever the size of the is
 The shaping itself (labels, charts, numbering, the blocks) is typesetting's, and pure.
 
 A chart shows only values every reader of the issue may read; which issues those are
-is the access rule of editorial.services.access, asked here for its filter.
+is the access rule of editorial.selectors.access, asked here for its filter.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from django.db.models import Prefetch, Q
 
 from editorial.models import Article, Figure, Issue, Metric, Section
-from editorial.services.access import ANONYMOUS, full_text_issue_q, is_subscriber_only
+from editorial.selectors.access import ANONYMOUS, full_text_issue_q, is_subscriber_only
 from editorial.typesetting.blocks import Block, caption_text, html_to_blocks, is_safe_link
 from editorial.typesetting.render_data import (
     LABELS,

@@ -65,7 +65,7 @@ from editorial.models import (
     Section,
     Tag,
 )
-from editorial.services.access import reader_for_request
+from editorial.selectors.access import reader_for_request
 from editorial.services.exporting import queue_bundle_build
 from editorial.workflow import ISSUE_PUBLIC_STATES, IssueState
 

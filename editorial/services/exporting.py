@@ -1,4 +1,5 @@
-"""Exports: metrics as CSV and XLSX, articles as JSON, a ZIP bundle per issue.
+"""Exports: articles as JSON, a ZIP bundle per issue, export jobs for big files (the
+metrics CSV and XLSX themselves are editorial.tables.metric_files).
 
 Everything here is written row by row (pretix's exporters are the model): CSV is a
 generator of byte chunks a view streams, XLSX goes through openpyxl's write-only mode
@@ -28,7 +29,6 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,94 +39,15 @@ from editorial.selectors.metrics import all_public_metrics, issue_metrics
 from editorial.selectors.renditions import current_renditions
 from editorial.services.errors import PermissionRefused, ServiceError
 from editorial.services.queueing import task_named, tasks_run_in_process
+from editorial.tables import metric_files
 from editorial.tables.writing import (
     CSV_CHUNK_BYTES,
     stream_csv,
-    write_xlsx,
 )
 
 DB_CHUNK_ROWS = 2000
 ARTICLES_JSON_FORMAT = "bulletin-articles"
 ARTICLES_JSON_VERSION = 1
-
-# --- Metrics --------------------------------------------------------------------------
-
-METRIC_CSV_HEADERS = [
-    "bulletin", "issue", "issue_date", "indicator", "period", "period_start", "period_end",
-    "value", "unit", "yoy_percent", "sentence", "article_title", "article_url",
-]
-_METRIC_VALUES = (
-    "issue__bulletin__slug", "issue__number", "issue__issue_date", "indicator__name",
-    "period_label", "period_start", "period_end", "value", "unit", "yoy_percent",
-    "sentence", "article__title", "article_id",
-)
-
-
-def metric_xlsx_headers() -> list[str]:
-    return [
-        _("Bulletin"), _("Issue"), _("Issue date"), _("Indicator"), _("Period"),
-        _("Period start"), _("Period end"), _("Value"), _("Unit"),
-        _("Change year on year (%)"), _("Sentence"), _("Source article"), _("Article link"),
-    ]
-
-
-METRIC_XLSX_WIDTHS = [12, 8, 12, 28, 14, 12, 12, 16, 10, 14, 60, 40, 50]
-
-
-def metric_rows(queryset: QuerySet) -> Iterator[tuple]:
-    """Plain tuples in METRIC_CSV_HEADERS order, read in chunks from a server-side cursor."""
-    issue_urls: dict[tuple[str, int], str] = {}
-    for (slug, number, issue_date, indicator, period, start, end, value, unit, yoy,
-         sentence, article_title, article_id) in queryset.values_list(*_METRIC_VALUES).iterator(
-        chunk_size=DB_CHUNK_ROWS
-    ):
-        url = ""
-        if article_id is not None:
-            key = (slug, number)
-            if key not in issue_urls:
-                issue_urls[key] = article_url_prefix(slug, number)
-            url = absolute_url(f"{issue_urls[key]}{article_id}/")
-        yield (slug, number, issue_date, indicator, period, start, end, value, unit, yoy,
-               sentence, article_title or "", url)
-
-
-def article_url_prefix(bulletin_slug: str, number: int) -> str:
-    """The path of an issue's articles up to the article id (one reverse() per issue)."""
-    marker = 987654321
-    path = reverse(
-        "editorial:article",
-        kwargs={"bulletin_slug": bulletin_slug, "number": number, "article_id": marker},
-    )
-    return path[: path.rindex(str(marker))]
-
-
-def stream_metrics_csv(queryset: QuerySet) -> Iterator[bytes]:
-    return stream_csv(headers=METRIC_CSV_HEADERS, rows=metric_rows(queryset))
-
-
-def write_metrics_xlsx(
-    target, queryset: QuerySet, *, sheet_title: str = "", progress=None
-) -> int:
-    return write_xlsx(
-        target,
-        headers=metric_xlsx_headers(),
-        rows=metric_rows(queryset),
-        sheet_title=sheet_title or _("Key figures"),
-        column_widths=METRIC_XLSX_WIDTHS,
-        progress=progress,
-    )
-
-
-def metrics_xlsx_file(queryset: QuerySet, *, sheet_title: str = ""):
-    """An anonymous temporary file holding the workbook, rewound for reading.
-
-    The caller streams and closes it (FileResponse does); it is never named on disk.
-    """
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    write_metrics_xlsx(spool, queryset, sheet_title=sheet_title)
-    spool.seek(0)
-    return spool
-
 
 # --- Articles -------------------------------------------------------------------------
 
@@ -210,12 +131,12 @@ def write_issue_bundle(target, issue: Issue) -> list[str]:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         name = f"{base}-metrics.csv"
         with bundle.open(name, "w", force_zip64=True) as member:
-            for chunk in stream_metrics_csv(issue_metrics(issue)):
+            for chunk in metric_files.stream_metrics_csv(issue_metrics(issue)):
                 member.write(chunk)
         names.append(name)
 
         with tempfile.TemporaryFile(suffix=".xlsx") as workbook:
-            write_metrics_xlsx(workbook, issue_metrics(issue), sheet_title=base)
+            metric_files.write_metrics_xlsx(workbook, issue_metrics(issue), sheet_title=base)
             workbook.seek(0)
             name = f"{base}-metrics.xlsx"
             with bundle.open(name, "w", force_zip64=True) as member:
@@ -435,11 +356,11 @@ def run_export_job(*, job_id: int):
     try:
         with tempfile.TemporaryFile() as spool:
             if job.kind == ExportJob.Kind.METRICS_XLSX:
-                rows = write_metrics_xlsx(spool, queryset, progress=progress)
+                rows = metric_files.write_metrics_xlsx(spool, queryset, progress=progress)
                 name = "metrics.xlsx"
             else:
                 rows = 0
-                for chunk in stream_metrics_csv(queryset):
+                for chunk in metric_files.stream_metrics_csv(queryset):
                     spool.write(chunk)
                     rows += chunk.count(b"\n")
                 rows = max(0, rows - 1)  # the header line

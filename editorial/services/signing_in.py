@@ -10,7 +10,7 @@ only, works for ``SUBSCRIBER_SIGN_IN_LINK_MINUTES`` and once.
 A sign-in takes a seat: an organisation with a ``seat_limit`` admits at most that many
 different people within ``BULLETIN_SEAT_PERIOD_DAYS``; people who already hold a seat in
 the period keep signing in. The session lasts ``SUBSCRIBER_SESSION_DAYS``; whether it
-still gives access is decided on every request (editorial.services.access), so a
+still gives access is decided on every request (editorial.selectors.access), so a
 deactivation or an ended subscription takes effect on the next page.
 """
 
@@ -36,8 +36,8 @@ from django.utils.translation import gettext_lazy
 from editorial.links import absolute_url
 from editorial.mail.subscriber import mail_subscriber
 from editorial.models import Organisation, SignInLink, Subscriber, SubscriberSignIn
+from editorial.selectors.access import SESSION_SUBSCRIBER_KEY
 from editorial.selectors.subscriptions import active_subscriptions_of_organisation
-from editorial.services.access import SESSION_SUBSCRIBER_KEY
 from editorial.services.errors import ServiceError
 from editorial.services.queueing import task_named
 

@@ -8,7 +8,7 @@ things answer 404, never 403.
 
 A subscriber-only issue shows everyone its cover, contents, titles and first paragraphs;
 its full text, files and data go to readers ``may_read_in_full`` admits
-(editorial.services.access). A refused download answers 403 with the subscribe panel
+(editorial.selectors.access). A refused download answers 403 with the subscribe panel
 (gating.py).
 
 By what the reader looks at: issues.py (home, archive, issue page, issue files),

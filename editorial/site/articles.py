@@ -14,16 +14,16 @@ from django.views.decorators.http import require_safe
 from editorial.links import absolute_url
 from editorial.models import AccessLogEntry, Article
 from editorial.selectors import public as selectors
-from editorial.selectors.render_data import figure_data, indicator_series
-from editorial.services.access import (
+from editorial.selectors.access import (
     ANONYMOUS,
     Reader,
     is_subscriber_only,
     may_read_in_full,
     open_blocks,
     reader_for_request,
-    record_access,
 )
+from editorial.selectors.render_data import figure_data, indicator_series
+from editorial.services.access_log import record_access
 from editorial.services.caching import cached_public_page
 from editorial.site.gating import refuse_unless_full, subscribe_gate
 from editorial.site.responses import sandboxed_file_response

@@ -2,7 +2,7 @@
 
 Public downloads show published issues and confirmed metrics only (the selectors
 decide); anything else is a 404. A subscriber-only issue's files and data need a reader
-``may_read_in_full`` admits (editorial.services.access): others get 403 with the
+``may_read_in_full`` admits (editorial.selectors.access): others get 403 with the
 subscribe panel, and tables across issues (indicator series, all metrics) leave its
 values out. Large tables stream as CSV or are written to a
 temporary file, never built whole in memory. The subscriber list is for staff with the
@@ -23,12 +23,13 @@ from django.views.decorators.http import require_safe
 
 from editorial.models import Indicator
 from editorial.selectors import public as selectors
+from editorial.selectors.access import full_text_issue_q, reader_for_request
 from editorial.selectors.metrics import all_public_metrics, indicator_metrics, issue_metrics
 from editorial.services import exporting
-from editorial.services.access import full_text_issue_q, reader_for_request
 from editorial.site.file_serving import stored_file_response
 from editorial.site.gating import refuse_unless_full
 from editorial.site.issues import rendition_download
+from editorial.tables import metric_files
 from editorial.tables.resources import SubscriberResource
 from editorial.tables.writing import XLSX_MIME
 
@@ -91,7 +92,7 @@ def issue_metrics_csv(request, bulletin_slug: str, number: int):
     if (refused := _refused(request, issue, "metrics.csv")) is not None:
         return refused
     return _csv_response(
-        exporting.stream_metrics_csv(issue_metrics(issue)),
+        metric_files.stream_metrics_csv(issue_metrics(issue)),
         f"{exporting.export_basename(issue)}-metrics.csv",
     )
 
@@ -103,7 +104,7 @@ def issue_metrics_xlsx(request, bulletin_slug: str, number: int):
     if (refused := _refused(request, issue, "metrics.xlsx")) is not None:
         return refused
     base = exporting.export_basename(issue)
-    spool = exporting.metrics_xlsx_file(issue_metrics(issue), sheet_title=base)
+    spool = metric_files.metrics_xlsx_file(issue_metrics(issue), sheet_title=base)
     return _file_response(spool, f"{base}-metrics.xlsx", XLSX_MIME)
 
 
@@ -160,7 +161,7 @@ def _public_indicator(request, indicator_slug: str) -> Indicator:
 def indicator_series_csv(request, indicator_slug: str):
     indicator = _public_indicator(request, indicator_slug)
     return _csv_response(
-        exporting.stream_metrics_csv(_readable(request, indicator_metrics(indicator))),
+        metric_files.stream_metrics_csv(_readable(request, indicator_metrics(indicator))),
         f"{indicator.slug}-series.csv",
     )
 
@@ -169,7 +170,7 @@ def indicator_series_csv(request, indicator_slug: str):
 @_rate_limited
 def indicator_series_xlsx(request, indicator_slug: str):
     indicator = _public_indicator(request, indicator_slug)
-    spool = exporting.metrics_xlsx_file(
+    spool = metric_files.metrics_xlsx_file(
         _readable(request, indicator_metrics(indicator)), sheet_title=indicator.name
     )
     return _file_response(spool, f"{indicator.slug}-series.xlsx", XLSX_MIME)
@@ -179,7 +180,7 @@ def indicator_series_xlsx(request, indicator_slug: str):
 @_rate_limited
 def all_metrics_csv(request):
     return _csv_response(
-        exporting.stream_metrics_csv(_readable(request, all_public_metrics())),
+        metric_files.stream_metrics_csv(_readable(request, all_public_metrics())),
         "metrics.csv",
     )
 
@@ -187,7 +188,7 @@ def all_metrics_csv(request):
 @require_safe
 @_rate_limited
 def all_metrics_xlsx(request):
-    spool = exporting.metrics_xlsx_file(_readable(request, all_public_metrics()))
+    spool = metric_files.metrics_xlsx_file(_readable(request, all_public_metrics()))
     return _file_response(spool, "metrics.xlsx", XLSX_MIME)
 
 

@@ -5,7 +5,7 @@ Only published issues and their articles appear; a bulletin or section that does
 exist answers 404. Feeds are cached like pages (editorial.services.caching).
 
 A feed is a public document (feed readers carry no session), so it says what the public
-may see (editorial.services.access): titles and summaries — the contents of an issue —
+may see (editorial.selectors.access): titles and summaries — the contents of an issue —
 and never an article's text; a subscriber-only article's entry says so.
 """
 
@@ -17,7 +17,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from editorial.selectors import public as selectors
-from editorial.services.access import ANONYMOUS, may_read_in_full
+from editorial.selectors.access import ANONYMOUS, may_read_in_full
 from editorial.services.caching import cached_public_page
 
 ISSUES_IN_FEED = 20

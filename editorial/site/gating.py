@@ -1,7 +1,7 @@
 """The subscribe panel: what a reader who may not read a subscriber-only issue in full
 is shown instead, on pages and in place of files and data.
 
-Whether a reader may read an issue in full is editorial.services.access's answer; this
+Whether a reader may read an issue in full is editorial.selectors.access's answer; this
 module only turns a refusal into the panel's context, or into the 403 page.
 """
 
@@ -13,14 +13,14 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from editorial.models import AccessLogEntry, Issue
-from editorial.services.access import (
+from editorial.selectors.access import (
     Reader,
     gate_refusal,
     is_subscriber_only,
     may_read_in_full,
     reader_for_request,
-    record_access,
 )
+from editorial.services.access_log import record_access
 
 
 def subscribe_gate(reader: Reader, issue: Issue) -> dict | None:

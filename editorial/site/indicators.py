@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from editorial.links import absolute_url
 from editorial.selectors import public as selectors
-from editorial.services.access import reader_for_request
+from editorial.selectors.access import reader_for_request
 from editorial.services.caching import cached_public_page
 from editorial.tables import writing
 from editorial.tables.writing import XLSX_MIME

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_safe
 from editorial.links import absolute_url
 from editorial.models import Issue, Rendition
 from editorial.selectors import public as selectors
+from editorial.selectors.access import ANONYMOUS, Reader, reader_for_request
 from editorial.selectors.renditions import current_renditions
-from editorial.services.access import ANONYMOUS, Reader, reader_for_request
 from editorial.services.caching import cached_fragment, cached_public_page
 from editorial.site.gating import refuse_unless_full, subscribe_gate
 from editorial.site.responses import paginate, sandboxed_file_response

@@ -21,8 +21,8 @@ from django.http import Http404
 from django.views.decorators.http import require_safe
 
 from editorial.models import ExportJob, Figure
+from editorial.selectors.access import may_read_in_full, reader_for_request
 from editorial.selectors.public import stored_file_owner
-from editorial.services.access import may_read_in_full, reader_for_request
 from editorial.site.file_serving import stored_file_response
 from editorial.workflow import ISSUE_PUBLIC_STATES
 

@@ -15,7 +15,7 @@ from editorial.models import Bulletin, Section
 from editorial.sanitising import html_to_text
 from editorial.search import highlight, parse_query, snippet
 from editorial.selectors import public as selectors
-from editorial.services.access import may_read_in_full, reader_for_request
+from editorial.selectors.access import may_read_in_full, reader_for_request
 from editorial.services.caching import cached_public_page
 from editorial.site.responses import paginate
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from editorial.selectors.access import client_address, reader_for_request
 from editorial.services import signing_in
-from editorial.services.access import client_address, reader_for_request
 from editorial.services.signing_in import SignInRefused
 
 LINK_REFUSAL_STATUS = {"invalid": 404, "used": 410, "expired": 410, "revoked": 403,

@@ -1,7 +1,7 @@
 """sitemap.xml: an index over bulletins, sections, issues, articles and indicators.
 
 Only published issues and their articles are listed, as the public sees them
-(editorial.services.access): a subscriber-only issue's page (cover and contents) is
+(editorial.selectors.access): a subscriber-only issue's page (cover and contents) is
 listed, its articles (open only in their first paragraph) are not. Django pages each sitemap at
 50,000 URLs, so a large archive simply gets more pages in the index.
 """
@@ -12,7 +12,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from editorial.selectors import public as selectors
-from editorial.services.access import ANONYMOUS
+from editorial.selectors.access import ANONYMOUS
 
 
 class BulletinSitemap(Sitemap):

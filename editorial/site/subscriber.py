@@ -27,6 +27,7 @@ from editorial.links import (
     subscription_from_unsubscribe_token,
 )
 from editorial.models import AccessLogEntry, Subscription
+from editorial.selectors.access import Reader, is_subscriber_only
 from editorial.selectors.delivery import metrics_workbook
 from editorial.selectors.metrics import issues_with_confirmed_metrics
 from editorial.selectors.renditions import current_file_kinds, current_renditions
@@ -37,7 +38,7 @@ from editorial.selectors.subscriptions import (
     subscription_refusal,
 )
 from editorial.services import signing_in
-from editorial.services.access import Reader, is_subscriber_only, record_access
+from editorial.services.access_log import record_access
 from editorial.services.errors import ServiceError
 from editorial.services.signing_in import SignInRefused
 from editorial.services.subscriptions import (

@@ -1,12 +1,12 @@
 """``{% current_reader as reader %}``: who is reading, for the site header.
 
-Read from the request each time (editorial.services.access), never from the session
+Read from the request each time (editorial.selectors.access), never from the session
 alone, so a deactivated subscriber is shown as signed out on their next page.
 """
 
 from django import template
 
-from editorial.services.access import ANONYMOUS, reader_for_request
+from editorial.selectors.access import ANONYMOUS, reader_for_request
 
 register = template.Library()
 

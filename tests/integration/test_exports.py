@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from editorial.models import Metric, Organisation, Rendition, Subscriber
 from editorial.selectors.metrics import all_public_metrics
-from editorial.services import exporting
+from editorial.tables import metric_files
 from editorial.workflow import IssueState
 from tests.factories import ArticleFactory, IndicatorFactory, IssueFactory, MetricFactory
 
@@ -299,7 +299,7 @@ def test_streaming_export_memory_stays_flat_as_rows_grow(published, monkeypatch)
     # bench/exports.py measures 100,000 rows beside django-import-export's in-memory
     # export; here: tripling the rows must not raise the peak, which is set by the
     # cursor's chunk (made small so that the test is quick).
-    monkeypatch.setattr(exporting, "DB_CHUNK_ROWS", 500)
+    monkeypatch.setattr(metric_files, "DB_CHUNK_ROWS", 500)
     indicators = [IndicatorFactory(name=f"指标{n}", slug=f"i{n}") for n in range(20)]
 
     def add(start, count):
@@ -311,7 +311,7 @@ def test_streaming_export_memory_stays_flat_as_rows_grow(published, monkeypatch)
         )
 
     def export():
-        for _chunk in exporting.stream_metrics_csv(all_public_metrics()):
+        for _chunk in metric_files.stream_metrics_csv(all_public_metrics()):
             pass
 
     add(0, 1000)

@@ -33,7 +33,7 @@ from editorial.models import (
     Subscriber,
     Subscription,
 )
-from editorial.services.access import SESSION_SUBSCRIBER_KEY
+from editorial.selectors.access import SESSION_SUBSCRIBER_KEY
 from editorial.services.caching import forget_process_pages
 from editorial.workflow import IssueState
 from tests.factories import ArticleFactory, BulletinFactory, IssueFactory, UserFactory

@@ -24,8 +24,8 @@ from editorial.models import (
     SubscriberSignIn,
     Subscription,
 )
+from editorial.selectors.access import SESSION_SUBSCRIBER_KEY
 from editorial.services import retention, signing_in
-from editorial.services.access import SESSION_SUBSCRIBER_KEY
 from tests.integration.test_public_pages import text_of
 from tests.integration.test_subscriber_access_matrix import (
     SECRET_SENTENCE,

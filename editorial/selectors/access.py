@@ -21,7 +21,6 @@ from django.db.models import Q
 
 from editorial.models import (
     AccessLevel,
-    AccessLogEntry,
     ApiToken,
     Bulletin,
     Issue,
@@ -180,29 +179,3 @@ def gate_refusal(reader: Reader) -> str:
 def client_address(request) -> str | None:
     """The client's address as the web server saw it (REMOTE_ADDR; a proxy must set it)."""
     return request.META.get("REMOTE_ADDR") or None
-
-
-def record_access(
-    reader: Reader,
-    *,
-    channel: str,
-    resource: str,
-    issue: Issue | None = None,
-    status_code: int = 200,
-) -> None:
-    """Keep one access-log row for a read beyond the public by a subscriber or a token.
-
-    Staff and anonymous reads are not logged here: the log answers "which client read
-    what", and the retention sweep deletes rows after BULLETIN_ACCESS_LOG_DAYS.
-    """
-    if not reader.is_subscriber:
-        return
-    AccessLogEntry.objects.create(
-        channel=channel,
-        organisation=reader.organisation,
-        subscriber=reader.subscriber,
-        api_token=reader.api_token,
-        issue=issue,
-        resource=resource[:200],
-        status_code=status_code,
-    )
