@@ -17,7 +17,8 @@ searching.py, previews.py (staff's signed previews), plumbing.py (language switc
 favicon, robots.txt, /healthz); feeds.py, sitemaps.py; exports.py (data downloads);
 media.py (stored files behind a permission check); sign_in.py and subscriber.py (the
 subscriber's signed pages). Shared: gating.py (the subscribe panel), responses.py
-(paging, absolute URLs, private and sandboxed answers), file_serving.py (how a stored
-file leaves), slug_redirects.py (old slugs answer 301). URLs: urls.py (namespace
-``editorial``), export_urls.py (``exports``), subscriber_urls.py (``subscriber``).
+(paging, private and sandboxed answers; absolute URLs come from editorial.links),
+file_serving.py (how a stored file leaves), slug_redirects.py (old slugs answer 301).
+URLs: urls.py (namespace ``editorial``), export_urls.py (``exports``),
+subscriber_urls.py (``subscriber``).
 """
