@@ -19,6 +19,7 @@ page shows the object's record of actions below the form.
 from __future__ import annotations
 
 import json
+import re
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -31,6 +32,7 @@ from django.urls import reverse
 from editorial import workflow
 from editorial.links import preview_token_for
 from editorial.models import AuditEntry, Issue
+from editorial.sanitising import html_to_text
 from editorial.services.errors import ServiceError
 
 AUDIT_PANEL_ROWS = 50
@@ -187,13 +189,31 @@ _STATE_LABELS = {
 }
 
 
+# Values holding markup (an article's or comment's body) are shown as their text.
+_MARKUP = re.compile(r"<[A-Za-z/][^>]*>")
+SHOWN_TEXT_CHARS = 200
+
+
+def _readable_value(value):
+    """Body HTML as the text a reader sees, shortened; lists and dicts value by value.
+    The entry itself keeps the HTML (the CSV export has it whole)."""
+    if isinstance(value, str) and _MARKUP.search(value):
+        text = " ".join(html_to_text(value, separator=" ").split())
+        return text if len(text) <= SHOWN_TEXT_CHARS else text[:SHOWN_TEXT_CHARS] + "…"
+    if isinstance(value, list):
+        return [_readable_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _readable_value(item) for key, item in value.items()}
+    return value
+
+
 def readable_changes(entry) -> str:
-    """The entry's changes as JSON, with workflow states by their names (the entry keeps
-    the codes)."""
+    """The entry's changes as JSON for the admin's record panels: workflow states by their
+    names (the entry keeps the codes), bodies as their text."""
     changes = entry.changes
     if isinstance(changes, dict) and isinstance(changes.get("state"), list):
         changes = {**changes, "state": [str(_STATE_LABELS.get(v, v)) if isinstance(v, str)
                                         else v for v in changes["state"]]}
     if not changes:
         return ""
-    return json.dumps(changes, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return json.dumps(_readable_value(changes), ensure_ascii=False, cls=DjangoJSONEncoder)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import bulletin.urls  # noqa: F401  (discovers the admin modules, as the web process does)
+from editorial.admin.base import readable_changes
 from editorial.models import (
     AuditEntry,
     Comment,
@@ -220,3 +222,16 @@ def test_a_published_issues_scheduled_release_is_recorded(people):
         assert publish_due_issues(now=timezone.now() + timedelta(minutes=10)) == [issue.pk]
     entries = list(AuditEntry.objects.order_by("id").values_list("action", "actor__username"))
     assert entries == [("issue.schedule", "pub"), ("issue.release", "pub")]
+
+
+def test_the_record_panel_shows_a_body_as_its_text():
+    long_body = "<p>" + "数据中心" * 80 + "</p>"
+    entry = AuditEntry(
+        action="article.edit",
+        changes={"body": ["<p>旧的<b>正文</b></p><p>第二段</p>", long_body], "title": ["甲", "乙"]},
+    )
+    shown = json.loads(readable_changes(entry))
+    assert shown["body"][0] == "旧的正文 第二段"
+    assert shown["body"][1] == "数据中心" * 50 + "…"  # 200 characters, then the ellipsis
+    assert shown["title"] == ["甲", "乙"]
+    assert "<p>" in entry.changes_text  # the entry and its CSV keep the HTML whole
