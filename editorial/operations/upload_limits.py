@@ -46,9 +46,12 @@ def upload_max_bytes() -> int:
 def import_size_refusal(size: int) -> str:
     """Why an import file of ``size`` bytes is refused, in the user's language; "" when
     it is within ``BULLETIN_IMPORT_MAX_BYTES``. Callers raise their own error with it."""
+    return "" if size <= settings.BULLETIN_IMPORT_MAX_BYTES else import_too_large_message()
+
+
+def import_too_large_message() -> str:
+    """The refusal of an import file over ``BULLETIN_IMPORT_MAX_BYTES``, with the limit."""
     limit = settings.BULLETIN_IMPORT_MAX_BYTES
-    if size <= limit:
-        return ""
     return _("The file is too large (at most %(size)s MB).") % {"size": limit // (1024 * 1024)}
 
 

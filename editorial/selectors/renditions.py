@@ -12,15 +12,19 @@ from editorial.models import Issue, Rendition
 from editorial.workflow import ISSUE_PUBLIC_STATES
 
 
+def _current_with_a_file():
+    return Rendition.objects.filter(is_current=True).exclude(file="")
+
+
 def current_rendition_files(issue: Issue):
     """The issue's current renditions that have a file, as a queryset."""
-    return Rendition.objects.filter(issue=issue, is_current=True).exclude(file="")
+    return _current_with_a_file().filter(issue=issue)
 
 
 def current_file_kinds(issue_ids) -> dict[int, set[str]]:
     """For several issues at once: the kinds (pdf, html) each has a current file of."""
     kinds: dict[int, set[str]] = {issue_id: set() for issue_id in issue_ids}
-    rows = Rendition.objects.filter(issue_id__in=kinds, is_current=True).exclude(file="")
+    rows = _current_with_a_file().filter(issue_id__in=kinds)
     for issue_id, kind in rows.values_list("issue_id", "kind"):
         kinds[issue_id].add(kind)
     return kinds

@@ -17,7 +17,11 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from editorial.models import ImportJob
-from editorial.operations.upload_limits import import_size_refusal, package_limits
+from editorial.operations.upload_limits import (
+    import_size_refusal,
+    import_too_large_message,
+    package_limits,
+)
 from editorial.parsing.docx import parse_docx
 from editorial.parsing.keyfigures import KeyFigure, extract_key_figures
 from editorial.parsing.packages import ZIP_MAGIC
@@ -51,7 +55,7 @@ def refusal_message(code: str) -> str:
             "No sections or article titles were recognised. Is this a bulletin? Check the "
             "section names configured for the bulletin."
         ),
-        "too-large": import_size_refusal(settings.BULLETIN_IMPORT_MAX_BYTES + 1),
+        "too-large": import_too_large_message(),
         "too-expanded": _(
             "The file expands to more than %(size)s MB when unpacked, or holds too many "
             "parts, and is refused. Save it again without embedded objects, or import its "

@@ -40,6 +40,7 @@ from urllib.parse import quote
 import kombu.pools
 import pytest
 
+from scripts import stack
 from scripts.stack import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,14 +119,12 @@ if os.environ.get("TEST_WORKER_APP") == "1":
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.05, message: str = ""):
     """Poll ``predicate`` until it returns something truthy; fail the test on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"Timed out after {timeout}s waiting for {message or predicate}")
-        time.sleep(interval)
+    try:
+        return stack.wait_until(
+            predicate, timeout=timeout, interval=interval, what=message or str(predicate)
+        )
+    except stack.StackError as exc:
+        pytest.fail(str(exc))
 
 
 def database_url_for_workers() -> str:
